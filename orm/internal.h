@@ -1,0 +1,94 @@
+/*
+ * Internal definitions shared by the core, the drivers and the upper
+ * layers. Not installed. Internal non-static functions are named orm__*.
+ */
+#ifndef ORM_INTERNAL_H
+#define ORM_INTERNAL_H
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "orm.h"
+#include "orm/sys/driver.h"
+
+/* ---- allocation (all library allocations go through the hook) ---- */
+void *orm__malloc(size_t n);
+void *orm__calloc(size_t nmemb, size_t size);
+void *orm__realloc(void *p, size_t n);
+void orm__free(void *p);
+char *orm__strdup(const char *s);
+char *orm__strndup(const char *s, size_t n);
+/* printf into a new string (NULL on ENOMEM) */
+char *orm__sprintf(const char *fmt, ...) ORM_FORMAT_PRINTF(1, 2);
+
+/* uthash through our allocator, never exit() on OOM (HASH_NONFATAL_OOM=1 is set by configure). */
+#define uthash_malloc(sz) orm__malloc(sz)
+#define uthash_free(ptr, sz) orm__free(ptr)
+
+/* ---- drivers ---- */
+#ifdef ORM_HAVE_SQLITE
+extern const orm_driver orm__driver_sqlite;
+#endif
+#ifdef ORM_HAVE_PQ
+extern const orm_driver orm__driver_pg;
+#endif
+#ifdef ORM_HAVE_MARIADB
+extern const orm_driver orm__driver_mariadb;
+#endif
+
+/* ---- connection and statement ---- */
+struct orm_stmt_cache_entry; /* uthash, see orm/stmt.c */
+
+struct orm_conn {
+	const orm_driver *drv;
+	orm_dialect dialect;
+	void *driver_data;
+	char *url_redacted;
+	int tx_depth;
+	unsigned long savepoint_seq;
+	/* error detail */
+	orm_error err;
+	orm_buf err_message;
+	char err_sqlstate[6];
+	char *err_schema, *err_table, *err_column, *err_constraint;
+	/* prepared-statement cache: uthash head keyed by SQL text */
+	struct orm_stmt_cache_entry *cache;
+	size_t cache_count;
+};
+
+struct orm_stmt {
+	orm_conn *conn;
+	void *driver_data;
+	char *sql;          /* native SQL as prepared */
+	int nparams;
+	orm_value *params;  /* nparams values */
+	char **owned;       /* nparams copies made for ORM_BIND_COPY (NULL where none) */
+	int state;          /* ORM__ST_READY, ORM__ST_RUNNING, ORM__ST_DONE */
+	int ncols;          /* cached column count, -1 unknown */
+	orm_buf *coltext;   /* per-column scratch text for conversions (ncols) */
+	int coltext_n;
+	struct orm_stmt_cache_entry *cache_entry; /* non-NULL when owned by the cache */
+};
+
+enum { ORM__ST_READY = 0, ORM__ST_RUNNING = 1, ORM__ST_DONE = 2 };
+
+/* Clear the connection's error (called at the start of fallible calls). */
+void orm__err_clear(orm_conn *conn);
+/* Set a simple error: code + formatted message. Returns code. */
+int orm__err(orm_conn *conn, int code, const char *fmt, ...) ORM_FORMAT_PRINTF(3, 4);
+
+/* Rewrite `?` placeholders to $1..$n (PostgreSQL), skipping literals,
+ * quoted identifiers, comments and dollar quotes. Counts the placeholders
+ * in *nparams for every dialect (out may be NULL to count only). */
+int orm__rewrite_placeholders(orm_buf *out, const char *sql, orm_dialect d, int *nparams);
+
+/* Parse canonical numeric text */
+int orm__parse_int64(const char *s, size_t len, int64_t *out);
+
+/* Quote one identifier part (no dots) into buf. */
+int orm__quote_part(orm_buf *out, orm_dialect d, const char *s, size_t len);
+
+#endif
