@@ -75,6 +75,9 @@ struct orm_stmt {
 
 enum { ORM__ST_READY = 0, ORM__ST_RUNNING = 1, ORM__ST_DONE = 2 };
 
+/* Finalize every statement in the connection's cache (orm_close). */
+void orm__stmt_cache_free(orm_conn *conn);
+
 /* Clear the connection's error (called at the start of fallible calls). */
 void orm__err_clear(orm_conn *conn);
 /* Set a simple error: code + formatted message. Returns code. */
