@@ -129,7 +129,7 @@ ORM_EXTERN(int) orm_query_where_raw(orm_query *q, const char *sql, const orm_val
 typedef enum orm_join_type {
 	ORM_JOIN_INNER = 1,
 	ORM_JOIN_LEFT,
-	ORM_JOIN_RIGHT, /**< ORM_EUNSUPPORTED on SQLite older than 3.39 */
+	ORM_JOIN_RIGHT, /**< SQLite older than 3.39 rejects it when the statement is prepared */
 	ORM_JOIN_CROSS
 } orm_join_type;
 /** `JOIN table ON left op right` (both column names). table may carry no alias; use orm_query_join_as. */
@@ -150,7 +150,10 @@ enum {
 };
 ORM_EXTERN(int) orm_query_order_by(orm_query *q, const char *col, int flags);
 ORM_EXTERN(int) orm_query_order_by_raw(orm_query *q, const char *sql);
-/** Limit and offset; negative means none. */
+/**
+ * Limit and offset; negative means none. Both are bound parameters, so
+ * every page of a listing reuses one prepared statement.
+ */
 ORM_EXTERN(int) orm_query_limit(orm_query *q, int64_t n);
 ORM_EXTERN(int) orm_query_offset(orm_query *q, int64_t n);
 /** Append `FOR UPDATE` (ignored on SQLite, whose write transaction already locks). */
@@ -164,6 +167,11 @@ ORM_EXTERN(int) orm_query_for_update(orm_query *q);
 ORM_EXTERN(int) orm_query_insert(orm_query *q, const char *const *cols, size_t ncols);
 /** Add one row of ncols values (copied). */
 ORM_EXTERN(int) orm_query_values(orm_query *q, const orm_value *vals);
+/**
+ * Add one row of `n` values (copied), checking that `n` is the number of
+ * columns given to orm_query_insert(); a mismatch records ORM_EINVAL.
+ */
+ORM_EXTERN(int) orm_query_values_n(orm_query *q, const orm_value *vals, size_t n);
 /** @return number of rows added so far. */
 ORM_EXTERN(size_t) orm_query_row_count(const orm_query *q);
 /**
@@ -173,8 +181,9 @@ ORM_EXTERN(size_t) orm_query_row_count(const orm_query *q);
  */
 ORM_EXTERN(int) orm_query_on_conflict_ignore(orm_query *q, const char *const *cols, size_t ncols);
 /**
- * Upsert: on a conflict on `cols`, update `update_cols` (NULL: every
- * inserted column not in `cols`) to the inserted values.
+ * Upsert: on a conflict on `cols` (required), update `update_cols` (NULL:
+ * every inserted column not in `cols`) to the inserted values. With
+ * nothing left to update it behaves as orm_query_on_conflict_ignore().
  */
 ORM_EXTERN(int) orm_query_on_conflict_merge(orm_query *q, const char *const *cols, size_t ncols,
 					    const char *const *update_cols, size_t nupdate);
@@ -188,6 +197,10 @@ ORM_EXTERN(int) orm_query_returning(orm_query *q, const char *col);
 /* update / delete */
 /** Make the query an UPDATE; give the new values with orm_query_set(). */
 ORM_EXTERN(int) orm_query_update(orm_query *q);
+/**
+ * `SET col = v`; setting a column again replaces its value. Makes a
+ * select an UPDATE (orm_query_update() is then optional).
+ */
 ORM_EXTERN(int) orm_query_set(orm_query *q, const char *col, orm_value v);
 /** UPDATE ... SET col = col + by (by may be negative: decrement). */
 ORM_EXTERN(int) orm_query_increment(orm_query *q, const char *col, int64_t by);
@@ -198,27 +211,42 @@ ORM_EXTERN(int) orm_query_delete(orm_query *q);
 
 /**
  * Compile for a dialect into SQL text with `?` placeholders ($n on
- * PostgreSQL) and the list of bound values (borrowed from the query,
- * valid until it is changed or freed). `params`/`nparams` may be NULL.
+ * PostgreSQL), appended to `sql`, and the list of bound values (borrowed
+ * from the query, valid until it is changed, compiled again, or freed).
+ * `params`/`nparams` may be NULL. A compile error (e.g. UPDATE ...
+ * RETURNING on MariaDB: ORM_EUNSUPPORTED) is not sticky; its message is
+ * read with orm_query_errmsg().
  */
 ORM_EXTERN(int) orm_query_compile(const orm_query *q, orm_dialect d, orm_buf *sql,
 				  const orm_value **params, int *nparams);
 /**
  * For debugging and logs: the SQL with each parameter shown inline as a
- * literal, e.g. `select * from "users" where "id" = 5`. Never send this
- * text to a server: use orm_query_exec().
+ * literal, e.g. `select * from "users" where "id" = 5`, appended to `out`.
+ * Never send this text to a server: use orm_query_exec().
  */
 ORM_EXTERN(int) orm_query_to_sql(const orm_query *q, orm_dialect d, orm_buf *out);
 /**
  * Compile for the connection's dialect, prepare (cached), bind, and
- * return the statement ready to step. The caller frees it.
+ * return the statement ready to step. The caller frees it. The values are
+ * copied into the statement (ORM_BIND_COPY): the query may be freed at
+ * once. Errors, the builder's included, are also recorded on the
+ * connection (orm_conn_errmsg()).
  */
 ORM_EXTERN(int) orm_query_exec(orm_stmt **out, orm_conn *conn, const orm_query *q);
-/** Run a query that returns no rows of interest; `affected` may be NULL. */
+/**
+ * Run a query that returns no rows of interest; `affected` may be NULL.
+ * An INSERT with more parameters than the dialect accepts in one
+ * statement is split into several, run in one transaction (a savepoint
+ * inside an open one), so it is still all or nothing.
+ */
 ORM_EXTERN(int) orm_query_run(orm_conn *conn, const orm_query *q, int64_t *affected);
 /**
  * Run an INSERT and return the generated value of `id_col` for each row,
- * in row order, the same way on every dialect (RETURNING where available).
+ * in row order, the same way on every dialect (`RETURNING id_col`, which
+ * MariaDB has since 10.5; MySQL, which lacks it, is not supported yet).
+ * Large inserts are split as in orm_query_run(). With
+ * orm_query_on_conflict_ignore(), a skipped row gives no id on PostgreSQL
+ * and SQLite, and the existing row's id on MariaDB.
  * @param[out] ids array of *nids ids, freed with orm_free().
  */
 ORM_EXTERN(int) orm_query_insert_ids(orm_conn *conn, const orm_query *q, const char *id_col,
