@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/* the library itself never uses the short model_ / collection_ names */
+#ifndef ORM_NO_SHORT_NAMES
+#define ORM_NO_SHORT_NAMES
+#endif
 #include "orm.h"
 #include "orm/sys/driver.h"
 
@@ -38,6 +42,10 @@ extern const orm_driver orm__driver_pg;
 #ifdef ORM_HAVE_MARIADB
 extern const orm_driver orm__driver_mariadb;
 #endif
+#ifdef ORM_HAVE_PQ
+/* PostgreSQL COPY ... FROM STDIN with `len` bytes of text-format data (seed bulk path). */
+int orm__pg_copy_in(orm_conn *conn, const char *sql, const char *data, size_t len);
+#endif
 
 /* ---- connection and statement ---- */
 struct orm_stmt_cache_entry; /* uthash, see orm/stmt.c */
@@ -57,6 +65,8 @@ struct orm_conn {
 	/* prepared-statement cache: uthash head keyed by SQL text */
 	struct orm_stmt_cache_entry *cache;
 	size_t cache_count;
+	/* statements executed (orm_stmt_step runs), for tests counting queries */
+	unsigned long stmt_execs;
 };
 
 struct orm_stmt {

@@ -399,6 +399,7 @@ int orm_stmt_step(orm_stmt *stmt)
 	orm__err_clear(stmt->conn);
 	switch (stmt->state) {
 	case ORM__ST_READY:
+		stmt->conn->stmt_execs++;
 		rc = drv->execute(stmt);
 		if (rc < 0)
 			goto fail;

@@ -1461,6 +1461,47 @@ out:
 	return rc;
 }
 
+/*
+ * COPY ... FROM STDIN for the seed runner's bulk path (orm/internal.h):
+ * run `sql`, send `len` bytes of COPY text-format data, finish, and
+ * report the server's verdict like any statement.
+ */
+int orm__pg_copy_in(orm_conn *conn, const char *sql, const char *data, size_t len)
+{
+	pg_conn_data *d = pg_cdata(conn);
+	PGresult *res;
+	int rc = 0;
+
+	if (!d || !d->pg)
+		return pg_no_conn(conn);
+	orm__err_clear(conn);
+	res = PQexec(d->pg, sql);
+	if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = pg_result_ok(res) ? orm__err(conn, ORM_EINVAL, "COPY: not a COPY ... FROM STDIN statement")
+				       : pg_report(conn, d->pg, res, sql, "copy");
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	while (len > 0) {
+		int n = len > (1u << 20) ? (1 << 20) : (int)len;
+		if (PQputCopyData(d->pg, data, n) != 1) {
+			rc = pg_report(conn, d->pg, NULL, sql, "copy");
+			break;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (PQputCopyEnd(d->pg, rc ? "aborted by the client" : NULL) != 1 && rc == 0)
+		rc = pg_report(conn, d->pg, NULL, sql, "copy");
+	while ((res = PQgetResult(d->pg)) != NULL) {
+		if (rc == 0 && !pg_result_ok(res))
+			rc = pg_report(conn, d->pg, res, sql, "copy");
+		PQclear(res);
+	}
+	return rc;
+}
+
 const orm_driver orm__driver_pg = {
 	"postgres",
 	ORM_DIALECT_POSTGRES,

@@ -250,6 +250,10 @@ bad_value:
 		return info.code;
 	}
 	sqlite3_extended_result_codes(db, 1);
+#ifdef SQLITE_DBCONFIG_DQS_DML
+	/* a quoted identifier naming no column is an error, never a string literal */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+#endif
 	sqlite3_busy_timeout(db, timeout);
 	orm_sys_conn_set_data(conn, db);
 	rc = sqlite3_exec(db, fk ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF",
