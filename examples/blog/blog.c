@@ -1,0 +1,365 @@
+/*
+ * A small blog on liborm's models: users, posts, comments and tags
+ * (many-to-many), with the schema made by the schema builder.
+ *
+ *   usage: blog [URL]        (default sqlite::memory:)
+ *
+ * It shows saving (one object and many at once), fetching by key and by
+ * query, NULL handling, changed-field updates, collections with paging,
+ * eager loading of nested relations, pivot rows, constraint errors named
+ * by field, and JSON. Tables are prefixed blog_ and dropped at the start
+ * and the end, so it can run against a scratch PostgreSQL or MariaDB
+ * database too. Exit status 0 when every step did what it says.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "orm.h"
+
+/* ---- the structs: plain C, plus one orm_model_state each ---- */
+
+struct post;
+struct comment;
+struct tag;
+
+struct user {
+	orm_model_state orm;
+	int64_t id;
+	char *email;
+	char *name;           /* nullable: NULL pointer = SQL NULL */
+	char *password_hash;  /* hidden from JSON */
+	char *created_at;
+	char *updated_at;
+	struct post *posts;   /* has_many */
+	size_t nposts;
+};
+
+struct post {
+	orm_model_state orm;
+	int64_t id;
+	int64_t user_id;
+	char *title;
+	char *body;
+	bool published;
+	int32_t views;        /* nullable: see model_is_null */
+	struct user *author;  /* belongs_to */
+	struct comment *comments;
+	size_t ncomments;
+	struct tag *tags;     /* belongs_to_many */
+	size_t ntags;
+};
+
+struct comment {
+	orm_model_state orm;
+	int64_t id;
+	int64_t post_id;
+	char *body;
+};
+
+struct tag {
+	orm_model_state orm;
+	int64_t id;
+	char *name;
+};
+
+/* ---- the descriptors ---- */
+
+extern const orm_model user_model, post_model, comment_model, tag_model;
+
+static const orm_field user_fields[] = {
+	ORM_FIELD_INT64(struct user, id, ORM_PK | ORM_AUTO),
+	ORM_FIELD_TEXT(struct user, email, 0),
+	ORM_FIELD_TEXT(struct user, name, ORM_NULLABLE),
+	ORM_FIELD_TEXT(struct user, password_hash, ORM_NULLABLE | ORM_HIDDEN),
+	ORM_FIELD_TIMESTAMP(struct user, created_at, ORM_CREATED_AT),
+	ORM_FIELD_TIMESTAMP(struct user, updated_at, ORM_UPDATED_AT),
+};
+static const orm_relation user_relations[] = {
+	ORM_HAS_MANY(struct user, posts, nposts, struct post, &post_model),
+};
+const orm_model user_model = ORM_MODEL_EX(struct user, orm, "user", "blog_users", user_fields,
+					  ORM_RELATIONS(user_relations));
+
+static const orm_field post_fields[] = {
+	ORM_FIELD_INT64(struct post, id, ORM_PK | ORM_AUTO),
+	ORM_FIELD_INT64(struct post, user_id, 0),
+	ORM_FIELD_TEXT(struct post, title, 0),
+	ORM_FIELD_TEXT(struct post, body, ORM_NULLABLE),
+	ORM_FIELD_BOOL(struct post, published, 0),
+	ORM_FIELD_INT32(struct post, views, ORM_NULLABLE),
+};
+static const orm_relation post_relations[] = {
+	ORM_BELONGS_TO(struct post, author, struct user, &user_model),  /* key: user_id */
+	ORM_HAS_MANY(struct post, comments, ncomments, struct comment, &comment_model),
+	ORM_BELONGS_TO_MANY(struct post, tags, ntags, struct tag, &tag_model, .pivot = "blog_post_tags"),
+};
+const orm_model post_model = ORM_MODEL_EX(struct post, orm, "post", "blog_posts", post_fields,
+					  ORM_RELATIONS(post_relations));
+
+static const orm_field comment_fields[] = {
+	ORM_FIELD_INT64(struct comment, id, ORM_PK | ORM_AUTO),
+	ORM_FIELD_INT64(struct comment, post_id, 0),
+	ORM_FIELD_TEXT(struct comment, body, 0),
+};
+const orm_model comment_model = ORM_MODEL(struct comment, orm, "comment", "blog_comments", comment_fields);
+
+static const orm_field tag_fields[] = {
+	ORM_FIELD_INT64(struct tag, id, ORM_PK | ORM_AUTO),
+	ORM_FIELD_TEXT(struct tag, name, 0),
+};
+const orm_model tag_model = ORM_MODEL(struct tag, orm, "tag", "blog_tags", tag_fields);
+
+/* ---- helpers ---- */
+
+static orm_conn *db;
+static int failures;
+
+#define CHECK(expr) do { \
+	int rc_ = (expr); \
+	if (rc_ < 0) { \
+		fprintf(stderr, "blog: %s failed: %s (%s)\n", #expr, orm_conn_errmsg(db), orm_strerror(rc_)); \
+		failures++; \
+		goto out; \
+	} \
+} while (0)
+
+#define EXPECT(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "blog: expected %s (line %d)\n", #cond, __LINE__); \
+		failures++; \
+	} \
+} while (0)
+
+static const char *const tables[] = {
+	"blog_post_tags", "blog_comments", "blog_tags", "blog_posts", "blog_users"
+};
+
+static void drop_tables(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		orm_schema_drop_table(db, tables[i], ORM_SCHEMA_IF_EXISTS);
+}
+
+/* The schema, with the schema builder (the same code on every dialect). */
+static int create_schema(void)
+{
+	orm_table *t;
+	orm_col *c;
+	int rc;
+
+	t = orm_table_new("blog_users");
+	orm_table_increments(t, "id");
+	c = orm_table_string(t, "email", 255);
+	orm_col_not_null(c);
+	orm_col_unique(c);
+	orm_table_string(t, "name", 100);
+	orm_table_string(t, "password_hash", 100);
+	orm_table_timestamps(t);
+	rc = orm_schema_create_table(db, t, 0);
+	orm_table_free(t);
+	if (rc < 0)
+		return rc;
+
+	t = orm_table_new("blog_posts");
+	orm_table_increments(t, "id");
+	orm_col_references(orm_table_integer(t, "user_id"), "blog_users", "id");
+	orm_col_not_null(orm_table_string(t, "title", 200));
+	orm_table_text(t, "body");
+	orm_col_default(orm_table_boolean(t, "published"), orm_bool(0));
+	orm_table_integer(t, "views");
+	rc = orm_schema_create_table(db, t, 0);
+	orm_table_free(t);
+	if (rc < 0)
+		return rc;
+
+	t = orm_table_new("blog_comments");
+	orm_table_increments(t, "id");
+	orm_col_references(orm_table_integer(t, "post_id"), "blog_posts", "id");
+	orm_col_not_null(orm_table_text(t, "body"));
+	rc = orm_schema_create_table(db, t, 0);
+	orm_table_free(t);
+	if (rc < 0)
+		return rc;
+
+	t = orm_table_new("blog_tags");
+	orm_table_increments(t, "id");
+	orm_col_unique(orm_table_string(t, "name", 50));
+	rc = orm_schema_create_table(db, t, 0);
+	orm_table_free(t);
+	if (rc < 0)
+		return rc;
+
+	t = orm_table_new("blog_post_tags");
+	orm_col_references(orm_table_integer(t, "post_id"), "blog_posts", "id");
+	orm_col_references(orm_table_integer(t, "tag_id"), "blog_tags", "id");
+	orm_table_primary(t, (const char *[]){ "post_id", "tag_id" }, 2, NULL);
+	rc = orm_schema_create_table(db, t, 0);
+	orm_table_free(t);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *url = argc > 1 ? argv[1] : "sqlite::memory:";
+	struct user ada = { 0 }, grace = { 0 }, found = { 0 }, dup = { 0 };
+	struct post posts[4];
+	struct tag tags[3];
+	orm_collection users = ORM_COLLECTION_INIT, page = ORM_COLLECTION_INIT;
+	orm_query *q = NULL, *published = NULL;
+	orm_buf json = ORM_BUF_INIT;
+	const char *titles[] = { "Hello, world", "Notes on the engine", "Compilers", "Draft" };
+	const char *tag_names[] = { "c", "history", "math" };
+	int64_t n;
+	size_t i;
+	int rc;
+
+	memset(posts, 0, sizeof(posts));
+	memset(tags, 0, sizeof(tags));
+	if (orm_open(&db, url) < 0) {
+		fprintf(stderr, "blog: cannot open %s: %s\n", url, orm_conn_errmsg(db));
+		orm_close(db);
+		return 1;
+	}
+	drop_tables();
+	CHECK(create_schema());
+	printf("schema created on %s\n", orm_dialect_name(orm_conn_dialect(db)));
+
+	/* save: INSERT ... RETURNING the id */
+	CHECK(model_set_text(&user_model, &ada, email, "ada@example.com"));
+	CHECK(model_set_text(&user_model, &ada, name, "Ada Lovelace"));
+	CHECK(model_save(&ada, db, &user_model));
+	CHECK(model_set_text(&user_model, &grace, email, "grace@example.com"));
+	CHECK(model_save(&grace, db, &user_model)); /* name stays NULL */
+	printf("saved users %lld and %lld\n", (long long)ada.id, (long long)grace.id);
+
+	/* many posts in one statement, ids read back in order */
+	for (i = 0; i < 4; i++) {
+		posts[i].user_id = i < 3 ? ada.id : grace.id;
+		model_set_text(&post_model, &posts[i], title, titles[i]);
+		posts[i].published = i != 3;
+		if (i == 0)
+			model_set(&post_model, &posts[i], views, 10);
+		else
+			model_set_null(&post_model, &posts[i], views);
+	}
+	CHECK(model_insert_many(posts, 4, db, &post_model));
+	printf("inserted posts %lld..%lld\n", (long long)posts[0].id, (long long)posts[3].id);
+
+	for (i = 0; i < 3; i++) {
+		model_set_text(&tag_model, &tags[i], name, tag_names[i]);
+		CHECK(model_save(&tags[i], db, &tag_model));
+	}
+	{
+		/* pivot rows: attach, then sync to an exact set */
+		orm_value t01[] = { orm_int(tags[0].id), orm_int(tags[1].id) };
+		orm_value t02[] = { orm_int(tags[0].id), orm_int(tags[2].id) };
+		CHECK(model_attach(&posts[0], db, &post_model, "tags", t01, 2, NULL, NULL, 0));
+		CHECK(model_attach(&posts[1], db, &post_model, "tags", t01, 1, NULL, NULL, 0));
+		CHECK(model_sync(&posts[2], db, &post_model, "tags", t02, 2));
+	}
+	for (i = 0; i < 3; i++) {
+		struct comment c = { 0 };
+		c.post_id = posts[0].id;
+		model_set_text(&comment_model, &c, body, i == 1 ? "It's \"great\"" : "Nice post");
+		CHECK(model_save(&c, db, &comment_model));
+		model_clear(&c, &comment_model);
+	}
+
+	/* fetch by key; a missing key is ORM_ENOTFOUND, not an empty struct */
+	CHECK(model_find_id(&found, db, &user_model, grace.id));
+	printf("found %s, name is %s\n", found.email, found.name ? found.name : "NULL");
+	EXPECT(found.name == NULL);
+	rc = model_find_id(&found, db, &user_model, 12345);
+	printf("user 12345: %s\n", orm_strerror(rc));
+	EXPECT(rc == ORM_ENOTFOUND);
+
+	/* update only what changed */
+	CHECK(model_find_id(&found, db, &user_model, grace.id));
+	CHECK(model_set_text(&user_model, &found, name, "Grace Hopper"));
+	CHECK(model_save(&found, db, &user_model)); /* UPDATE ... SET name, updated_at */
+	CHECK(model_refresh(&grace, db, &user_model));
+	printf("grace is now %s\n", grace.name);
+	EXPECT(grace.name && strcmp(grace.name, "Grace Hopper") == 0);
+
+	/* a constraint violation names the field */
+	CHECK(model_set_text(&user_model, &dup, email, "ada@example.com"));
+	rc = model_save(&dup, db, &user_model);
+	printf("duplicate email: %s: %s\n", orm_strerror(rc), orm_conn_errmsg(db));
+	EXPECT(rc == ORM_EUNIQUE && strstr(orm_conn_errmsg(db), "user.email"));
+
+	/* collections: a query of the builder, count, pages */
+	published = orm_query_new("blog_posts");
+	orm_query_where(published, "published", "=", orm_bool(1));
+	orm_query_order_by(published, "id", ORM_ASC);
+	CHECK(collection_count(&n, db, &post_model, published));
+	printf("%lld published posts\n", (long long)n);
+	EXPECT(n == 3);
+	CHECK(collection_fetch_page(&page, db, &post_model, published, 2, 2));
+	printf("page 2 of 2 per page: %zu post(s) of %lld:", page.count, (long long)page.total);
+	ORM_COLLECTION_FOREACH(struct post, p, &page)
+		printf(" \"%s\"%s", p->title, model_is_null(&post_model, p, views) ? " (views NULL)" : "");
+	printf("\n");
+	EXPECT(page.count == 1 && page.total == 3);
+
+	/* eager loading: users, their posts, each post's tags and comments:
+	 * four queries whatever the number of users and posts */
+	q = orm_query_new("blog_users");
+	orm_query_order_by(q, "id", ORM_ASC);
+	{
+		orm_with with[] = { ORM_WITH("posts.tags"), ORM_WITH("posts.comments") };
+		CHECK(collection_fetch_with(&users, db, &user_model, q, with, 2));
+	}
+	ORM_COLLECTION_FOREACH(struct user, u, &users) {
+		printf("%s (%s): %zu post(s)\n", u->email, u->name, u->nposts);
+		for (i = 0; i < u->nposts; i++) {
+			struct post *p = &u->posts[i];
+			size_t k;
+			printf("  - %s [", p->title);
+			for (k = 0; k < p->ntags; k++)
+				printf("%s%s", k ? ", " : "", p->tags[k].name);
+			printf("] %zu comment(s)\n", p->ncomments);
+		}
+	}
+	EXPECT(users.count == 2);
+	EXPECT(users.count == 2 && ORM_COLLECTION_AT(struct user, &users, 0)->nposts == 3);
+	EXPECT(users.count == 2 && ORM_COLLECTION_AT(struct user, &users, 0)->posts[0].ntags == 2);
+	EXPECT(users.count == 2 && ORM_COLLECTION_AT(struct user, &users, 0)->posts[0].ncomments == 3);
+
+	/* JSON (password_hash is hidden), relations included */
+	CHECK(model_to_json(&json, collection_at(&users, 1), &user_model));
+	printf("%s\n", json.ptr);
+
+	/* destroy */
+	CHECK(model_destroy(&posts[3], db, &post_model));
+	rc = model_refresh(&posts[3], db, &post_model);
+	EXPECT(rc == ORM_ENOTFOUND);
+	printf("post %lld destroyed\n", (long long)posts[3].id);
+
+out:
+	orm_buf_dispose(&json);
+	collection_free(&users);
+	collection_free(&page);
+	orm_query_free(q);
+	orm_query_free(published);
+	for (i = 0; i < 4; i++)
+		model_clear(&posts[i], &post_model);
+	for (i = 0; i < 3; i++)
+		model_clear(&tags[i], &tag_model);
+	model_clear(&ada, &user_model);
+	model_clear(&grace, &user_model);
+	model_clear(&found, &user_model);
+	model_clear(&dup, &user_model);
+	if (db)
+		drop_tables();
+	orm_close(db);
+	if (failures) {
+		fprintf(stderr, "blog: %d step(s) failed\n", failures);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
