@@ -32,6 +32,27 @@ char *orm__sprintf(const char *fmt, ...) ORM_FORMAT_PRINTF(1, 2);
 #define uthash_malloc(sz) orm__malloc(sz)
 #define uthash_free(ptr, sz) orm__free(ptr)
 
+/* ---- value text forms (orm/valtext.c) ---- */
+int64_t orm__days_from_civil(int64_t y, int m, int d);
+void orm__civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+/* A timestamp "YYYY-MM-DD[ T]HH:MM:SS[.f][ ][Z|+HH[:MM[:SS]]]" moved to UTC. */
+typedef struct orm__tstz {
+	int64_t year;
+	int month, day, hour, minute, second;
+	const char *frac; /* fraction digits as written (not copied), or NULL */
+	size_t fraclen;
+	int has_offset;   /* an offset or Z was present */
+} orm__tstz;
+/* @return 0, or -1 when the text is not in that form */
+int orm__tstz_parse(const char *s, size_t len, orm__tstz *t);
+/* Canonical "YYYY-MM-DD HH:MM:SS[.f]+00:00" of a timestamp with an offset
+ * into out (cap >= 36). @return its length, or -1 (no offset / not a timestamp). */
+int orm__tstz_utc_text(const char *s, size_t len, char *out, size_t cap);
+/* A plain decimal "[-]ddd[.ddd]" with exactly `scale` fraction digits
+ * (zero-padded, or rounded half away from zero) into out.
+ * @return 0, 1 when the text is not a plain decimal (out untouched), or ORM_ENOMEM. */
+int orm__decimal_rescale(const char *s, size_t len, int scale, orm_buf *out);
+
 /* ---- drivers ---- */
 #ifdef ORM_HAVE_SQLITE
 extern const orm_driver orm__driver_sqlite;

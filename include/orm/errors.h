@@ -60,7 +60,14 @@ typedef struct orm_error {
 	const char *sqlstate; /**< five-character SQLSTATE, "" if unknown (SQLite) */
 	const char *schema;   /**< constraint's schema, when reported */
 	const char *table;    /**< constraint's table, when reported or derivable */
-	const char *column;   /**< constraint's column(s), when reported or derivable */
+	/**
+	 * constraint's column(s) ("a, b"), when reported or derivable. For a
+	 * foreign key these are the referencing (child) columns, also when a
+	 * parent row's delete or update fails. On PostgreSQL that case needs a
+	 * catalog lookup, impossible inside a failed transaction: there the
+	 * column is NULL.
+	 */
+	const char *column;
 	const char *constraint; /**< constraint name, when reported */
 	int offset;           /**< byte offset of the error in the SQL text, -1 if unknown */
 } orm_error;

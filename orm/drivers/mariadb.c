@@ -1348,118 +1348,27 @@ static int my_prepare(orm_conn *conn, orm_stmt *stmt, const char *sql, int npara
 	return 0;
 }
 
-/* ---- parameters ---- */
-
-static int my_digits(const char **pp, const char *end, int n, int *out)
-{
-	const char *p = *pp;
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (p >= end || *p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p++ - '0');
-	}
-	*pp = p;
-	*out = v;
-	return 0;
-}
-
-static int64_t my_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void my_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	*y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y += *m <= 2;
-}
-
 /*
  * "YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}][Z|+HH[:MM]|-HH[:MM]]" -> MYSQL_TIME in
  * UTC. @return 0, or -1 when the text is not in that form.
  */
 static int my_parse_tstz(const char *s, size_t len, MYSQL_TIME *t)
 {
-	const char *p = s, *end = s + len;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, ndig = 0;
+	orm__tstz ts;
 	unsigned long frac = 0;
-	int64_t days, secs, yy;
+	size_t i;
 
-	if (my_digits(&p, end, 4, &y) < 0 || p >= end || *p++ != '-' ||
-	    my_digits(&p, end, 2, &mo) < 0 || p >= end || *p++ != '-' ||
-	    my_digits(&p, end, 2, &d) < 0 || p >= end || (*p != ' ' && *p != 'T') ||
-	    (p++, my_digits(&p, end, 2, &h)) < 0 || p >= end || *p++ != ':' ||
-	    my_digits(&p, end, 2, &mi) < 0 || p >= end || *p++ != ':' ||
-	    my_digits(&p, end, 2, &sec) < 0)
+	if (orm__tstz_parse(s, len, &ts) < 0 || ts.year < 0 || ts.year > 9999)
 		return -1;
-	if (p < end && *p == '.') {
-		p++;
-		while (p < end && *p >= '0' && *p <= '9') {
-			if (ndig < 6) {
-				frac = frac * 10 + (unsigned long)(*p - '0');
-				ndig++;
-			}
-			p++;
-		}
-		if (ndig == 0)
-			return -1;
-		while (ndig < 6) {
-			frac *= 10;
-			ndig++;
-		}
-	}
-	if (p < end && *p == ' ')
-		p++;
-	if (p < end && (*p == 'Z' || *p == 'z')) {
-		p++;
-	} else if (p < end && (*p == '+' || *p == '-')) {
-		sign = *p++ == '-' ? -1 : 1;
-		if (my_digits(&p, end, 2, &oh) < 0)
-			return -1;
-		if (p < end && *p == ':')
-			p++;
-		if (p < end && my_digits(&p, end, 2, &om) < 0)
-			return -1;
-	}
-	if (p != end || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	secs = (int64_t)h * 3600 + mi * 60 + sec - (int64_t)sign * (oh * 3600 + om * 60);
-	days = my_days_from_civil(y, mo, d);
-	while (secs < 0) {
-		secs += 86400;
-		days--;
-	}
-	days += secs / 86400;
-	secs %= 86400;
-	my_civil_from_days(days, &yy, &mo, &d);
-	if (yy < 0 || yy > 9999)
-		return -1;
+	for (i = 0; i < 6; i++)
+		frac = frac * 10 + (unsigned long)(i < ts.fraclen ? ts.frac[i] - '0' : 0);
 	memset(t, 0, sizeof(*t));
-	t->year = (unsigned int)yy;
-	t->month = (unsigned int)mo;
-	t->day = (unsigned int)d;
-	t->hour = (unsigned int)(secs / 3600);
-	t->minute = (unsigned int)(secs % 3600 / 60);
-	t->second = (unsigned int)(secs % 60);
+	t->year = (unsigned int)ts.year;
+	t->month = (unsigned int)ts.month;
+	t->day = (unsigned int)ts.day;
+	t->hour = (unsigned int)ts.hour;
+	t->minute = (unsigned int)ts.minute;
+	t->second = (unsigned int)ts.second;
 	t->second_part = frac;
 	t->time_type = MYSQL_TIMESTAMP_DATETIME;
 	return 0;

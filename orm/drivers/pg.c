@@ -31,6 +31,7 @@
  */
 #include "orm/internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -80,6 +82,10 @@ typedef struct pg_conn_data {
 	unsigned long seq;   /* statement name counter */
 	char **zombies;      /* statement names still to DEALLOCATE */
 	size_t nzombies, azombies;
+	/* bumped by every statement that may change the schema: a prepared
+	 * statement keeps the parameter and result types the server inferred,
+	 * so one prepared before a DDL change is prepared again before use */
+	unsigned long ddl_gen;
 } pg_conn_data;
 
 /* A decoded column value kept until the next fetch/reset. */
@@ -93,6 +99,7 @@ typedef struct pg_stmt_data {
 	char *sql;
 	int nparams;
 	int prepared;
+	unsigned long ddl_gen; /* pg_conn_data.ddl_gen when prepared */
 	char name[32];
 	Oid *ptypes;          /* types the statement was prepared with */
 	Oid *wtypes;          /* types wanted by the current bindings */
@@ -201,6 +208,42 @@ static int pg_detail_columns(const char *detail, char *buf, size_t buflen)
 }
 
 /*
+ * The referencing columns ("a, b") of foreign key `constraint` on
+ * schema.table, read from the catalog. Only possible outside a failed
+ * transaction (the server refuses queries there): then the column stays
+ * unknown rather than wrong. @return 1 when found.
+ */
+static int pg_fk_columns(PGconn *pg, const char *schema, const char *table,
+			 const char *constraint, char *buf, size_t buflen)
+{
+	static const char sql[] =
+		"SELECT string_agg(a.attname, ', ' ORDER BY array_position(c.conkey, a.attnum))"
+		" FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid"
+		" JOIN pg_namespace n ON n.oid = r.relnamespace"
+		" JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+		" WHERE c.contype = 'f' AND c.conname = $1 AND r.relname = $2"
+		" AND ($3::text IS NULL OR n.nspname = $3)";
+	const char *params[3];
+	PGresult *res;
+	int ok = 0;
+
+	if (!pg || !table || !constraint || PQstatus(pg) != CONNECTION_OK ||
+	    PQtransactionStatus(pg) != PQTRANS_IDLE)
+		return 0;
+	params[0] = constraint;
+	params[1] = table;
+	params[2] = schema;
+	res = PQexecParams(pg, sql, 3, NULL, params, NULL, NULL, 0);
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, 0) && strlen(PQgetvalue(res, 0, 0)) < buflen) {
+		strcpy(buf, PQgetvalue(res, 0, 0));
+		ok = 1;
+	}
+	PQclear(res);
+	return ok;
+}
+
+/*
  * Record an error for a failed result (res may be NULL when libpq could
  * not even produce one). `sql` is the text the position refers to.
  */
@@ -235,10 +278,18 @@ static int pg_report(orm_conn *conn, PGconn *pg, const PGresult *res, const char
 	if (!primary || !*primary)
 		primary = "unknown PostgreSQL error";
 
-	if (!column && sqlstate &&
-	    (strcmp(sqlstate, "23505") == 0 || strcmp(sqlstate, "23503") == 0) &&
-	    pg_detail_columns(detail, colbuf, sizeof(colbuf)))
+	if (!column && sqlstate && strcmp(sqlstate, "23503") == 0 && detail &&
+	    strstr(detail, "is still referenced from table")) {
+		/* the DETAIL names the referenced (parent) key; the error is about
+		 * the referencing columns of the constraint, as on MariaDB */
+		if (pg_fk_columns(pg, info.schema, info.table, info.constraint, colbuf,
+				  sizeof(colbuf)))
+			column = colbuf;
+	} else if (!column && sqlstate &&
+		   (strcmp(sqlstate, "23505") == 0 || strcmp(sqlstate, "23503") == 0) &&
+		   pg_detail_columns(detail, colbuf, sizeof(colbuf))) {
 		column = colbuf;
+	}
 	info.column = column;
 	info.sqlstate = sqlstate;
 	info.native_code = 0;
@@ -565,6 +616,26 @@ static int pg_finish_copy(orm_conn *conn, PGconn *pg, PGresult *res, const char 
 	return rc;
 }
 
+/* Whether SQL text may change the schema (cheap and generous: a false
+ * positive only costs one more prepare of the cached statements). */
+static int pg_may_change_schema(const char *sql)
+{
+	static const char *const words[] = { "create", "drop", "alter", "rename", "comment" };
+	const char *p;
+	size_t i, n;
+
+	for (p = sql; *p; p++) {
+		if (p != sql && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			n = strlen(words[i]);
+			if (strncasecmp(p, words[i], n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_')
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int pg_exec(orm_conn *conn, const char *sql)
 {
 	pg_conn_data *d = pg_cdata(conn);
@@ -577,6 +648,8 @@ static int pg_exec(orm_conn *conn, const char *sql)
 	if (!sql)
 		return orm__err(conn, ORM_EINVAL, "orm_exec: SQL is NULL");
 	pg_flush_zombies(d);
+	if (pg_may_change_schema(sql))
+		d->ddl_gen++;
 	res = PQexec(d->pg, sql);
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
@@ -774,6 +847,7 @@ static int pg_do_prepare(orm_conn *conn, pg_conn_data *d, pg_stmt_data *s, Oid *
 	if (s->nparams)
 		memcpy(s->ptypes, types, (size_t)s->nparams * sizeof(Oid));
 	s->prepared = 1;
+	s->ddl_gen = d->ddl_gen;
 	PQclear(res);
 	return rc;
 }
@@ -956,11 +1030,13 @@ static int pg_build_params(orm_conn *conn, pg_stmt_data *s, const orm_value *par
 	return 0;
 }
 
-/* Do the bound types fit the prepared statement? (NULL fits anything.) */
-static int pg_types_fit(const pg_stmt_data *s, const orm_value *params, int n)
+/* Do the bound types fit the prepared statement? (NULL fits anything.)
+ * Not after a schema change on this connection (see ddl_gen). */
+static int pg_types_fit(const pg_conn_data *d, const pg_stmt_data *s, const orm_value *params,
+			int n)
 {
 	int i;
-	if (!s->prepared)
+	if (!s->prepared || s->ddl_gen != d->ddl_gen)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (params[i].type != ORM_TYPE_NULL && s->ptypes[i] != pg_want_oid(s, i, &params[i]))
@@ -1020,7 +1096,7 @@ static int pg_execute(orm_stmt *stmt)
 		return rc;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (!pg_types_fit(s, params, n)) {
+		if (!pg_types_fit(d, s, params, n)) {
 			rc = pg_do_prepare(conn, d, s, s->wtypes);
 			if (rc < 0)
 				return rc;
@@ -1042,6 +1118,8 @@ static int pg_execute(orm_stmt *stmt)
 		return rc;
 	}
 	s->res = res;
+	if (PQresultStatus(res) == PGRES_COMMAND_OK && pg_may_change_schema(PQcmdStatus(res)))
+		d->ddl_gen++;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		s->nrows = PQntuples(res);
 	s->changes = pg_changes(res);
@@ -1078,11 +1156,11 @@ static const PGresult *pg_column_source(orm_stmt *stmt)
 		return NULL;
 	if (s->res)
 		return s->res;
-	if (s->desc)
-		return s->desc;
 	if (!d || !d->pg)
-		return NULL;
-	if (!s->prepared) {
+		return s->desc;
+	if (s->desc && s->ddl_gen == d->ddl_gen)
+		return s->desc;
+	if (!s->prepared || s->ddl_gen != d->ddl_gen) {
 		params = orm_sys_stmt_params(stmt, &n);
 		for (i = 0; i < s->nparams; i++)
 			s->wtypes[i] = (params && i < n) ? pg_want_oid(s, i, &params[i])
@@ -1156,32 +1234,6 @@ static int pg_decode_bytea(pg_colbuf *b, const char *v, size_t len)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t pg_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void pg_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 /* Read exactly `n` digits at *p. */
 static int pg_digits(const char **p, const char *end, int n, int *out)
 {
@@ -1247,10 +1299,10 @@ static int pg_normalize_tstz(pg_colbuf *b, const char *v, size_t len)
 		goto raw;
 
 	secs = (int64_t)hh * 3600 + mi * 60 + ss - sign * ((int64_t)oh * 3600 + om * 60 + os);
-	days = pg_days_from_civil(year, mon, day);
+	days = orm__days_from_civil(year, mon, day);
 	days += secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
 	secs -= (secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400)) * 86400;
-	pg_civil_from_days(days, &year, &mon, &day);
+	orm__civil_from_days(days, &year, &mon, &day);
 	hh = (int)(secs / 3600);
 	mi = (int)(secs % 3600 / 60);
 	ss = (int)(secs % 60);

@@ -27,6 +27,7 @@ struct sqlite_stmt {
 	int64_t total_before;
 	int ncols;
 	orm_type *hints;     /* per column, from the declared type; ORM_TYPE_NULL = by storage class */
+	int *scales;         /* per column, the declared decimal scale, or -1 */
 	char numbuf[64];     /* canonical decimal text of a REAL value */
 	orm_buf *dec;        /* per-column decimal scratch (ncols) */
 };
@@ -325,17 +326,33 @@ static int starts(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Type hint from a declared column type. */
-static orm_type decl_type(const char *decl)
+/*
+ * Type hint from a declared column type; for DECIMAL(p,s) / NUMERIC(p,s)
+ * also the scale (else *scale = -1), so values read back with exactly
+ * that many fraction digits, as PostgreSQL and MariaDB return them.
+ */
+static orm_type decl_type(const char *decl, int *scale)
 {
 	char up[64];
 	size_t i;
 
+	*scale = -1;
 	if (!decl || !*decl)
 		return ORM_TYPE_NULL;
 	for (i = 0; decl[i] && i < sizeof(up) - 1; i++)
 		up[i] = (char)toupper((unsigned char)decl[i]);
 	up[i] = '\0';
+	if (starts(up, "DECIMAL") || starts(up, "NUMERIC")) {
+		const char *comma = strchr(up, ',');
+		if (strchr(up, '(') && comma) {
+			int v = atoi(comma + 1);
+			if (v >= 0 && v <= 100)
+				*scale = v;
+		} else if (strchr(up, '(')) {
+			*scale = 0; /* DECIMAL(p) is DECIMAL(p,0) */
+		}
+		return ORM_TYPE_DECIMAL;
+	}
 	if (starts(up, "BOOL"))
 		return ORM_TYPE_BOOL;
 	if (starts(up, "TIMESTAMPTZ") || strstr(up, "WITH TIME ZONE"))
@@ -350,8 +367,6 @@ static orm_type decl_type(const char *decl)
 		return ORM_TYPE_JSON;
 	if (starts(up, "UUID"))
 		return ORM_TYPE_UUID;
-	if (starts(up, "DECIMAL") || starts(up, "NUMERIC"))
-		return ORM_TYPE_DECIMAL;
 	if (starts(up, "REAL") || starts(up, "DOUBLE") || starts(up, "FLOAT"))
 		return ORM_TYPE_DOUBLE;
 	if (strstr(up, "INT"))
@@ -374,6 +389,7 @@ static void stmt_data_free(struct sqlite_stmt *ss)
 			orm_buf_dispose(&ss->dec[i]);
 	orm__free(ss->dec);
 	orm__free(ss->hints);
+	orm__free(ss->scales);
 	orm__free(ss);
 }
 
@@ -389,13 +405,16 @@ static int refresh_columns(struct sqlite_stmt *ss)
 	if (n != ss->ncols) {
 		orm_type *h = NULL;
 		orm_buf *d = NULL;
+		int *sc = NULL;
 
 		if (n > 0) {
 			h = orm__calloc((size_t)n, sizeof(orm_type));
 			d = orm__calloc((size_t)n, sizeof(orm_buf));
-			if (!h || !d) {
+			sc = orm__calloc((size_t)n, sizeof(int));
+			if (!h || !d || !sc) {
 				orm__free(h);
 				orm__free(d);
+				orm__free(sc);
 				return ORM_ENOMEM;
 			}
 		}
@@ -403,12 +422,14 @@ static int refresh_columns(struct sqlite_stmt *ss)
 			orm_buf_dispose(&ss->dec[i]);
 		orm__free(ss->dec);
 		orm__free(ss->hints);
+		orm__free(ss->scales);
 		ss->hints = h;
 		ss->dec = d;
+		ss->scales = sc;
 		ss->ncols = n;
 	}
 	for (i = 0; i < n; i++)
-		ss->hints[i] = decl_type(sqlite3_column_decltype(ss->st, i));
+		ss->hints[i] = decl_type(sqlite3_column_decltype(ss->st, i), &ss->scales[i]);
 	return 0;
 }
 
@@ -466,6 +487,9 @@ static int sqlite_prepare(orm_conn *conn, orm_stmt *stmt, const char *sql, int n
 	return 0;
 }
 
+static int canonical_form(orm_type type, const char *v, size_t len, char *tmp, size_t cap,
+			  size_t *outlen);
+
 static int sqlite_execute(orm_stmt *stmt)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
@@ -501,6 +525,18 @@ static int sqlite_execute(orm_stmt *stmt)
 				rc = sqlite3_bind_blob64(ss->st, i + 1, v->u.s.ptr, v->u.s.len,
 							 SQLITE_STATIC);
 			break;
+		case ORM_TYPE_TIMESTAMPTZ:
+		case ORM_TYPE_UUID: {
+			char tmp[64];
+			size_t tn;
+			if (v->u.s.ptr && canonical_form(v->type, v->u.s.ptr, v->u.s.len, tmp,
+							 sizeof(tmp), &tn)) {
+				rc = sqlite3_bind_text64(ss->st, i + 1, tmp, tn, SQLITE_TRANSIENT,
+							 SQLITE_UTF8);
+				break;
+			}
+		}
+			/* fall through */
 		default: /* text and the text-form types */
 			rc = sqlite3_bind_text64(ss->st, i + 1, v->u.s.ptr ? v->u.s.ptr : "",
 						 v->u.s.len, SQLITE_STATIC, SQLITE_UTF8);
@@ -592,6 +628,58 @@ static void real_to_decimal(char *out, size_t outlen, double d)
 	}
 }
 
+/*
+ * Canonical text of a timestamptz (in UTC) or a uuid (lower case), written
+ * into the statement's scratch: a value with its own offset or upper-case
+ * digits reads back as PostgreSQL returns it. `v` holds the text; it is
+ * replaced by the canonical form when that differs. Bind uses the same
+ * conversion, so stored values compare and sort correctly.
+ * @return 1 when `tmp` holds a converted form of `len` bytes, else 0.
+ */
+static int canonical_form(orm_type type, const char *v, size_t len, char *tmp, size_t cap,
+			  size_t *outlen)
+{
+	size_t i;
+
+	if (type == ORM_TYPE_TIMESTAMPTZ) {
+		int n;
+		if (len >= 6 && memcmp(v + len - 6, "+00:00", 6) == 0)
+			return 0;
+		n = orm__tstz_utc_text(v, len, tmp, cap);
+		if (n < 0)
+			return 0;
+		*outlen = (size_t)n;
+		return 1;
+	}
+	if (type == ORM_TYPE_UUID && len == 36 && len < cap) {
+		int upper = 0;
+		for (i = 0; i < len; i++) {
+			tmp[i] = (char)tolower((unsigned char)v[i]);
+			upper |= tmp[i] != v[i];
+		}
+		*outlen = len;
+		return upper;
+	}
+	return 0;
+}
+
+static int canonical_text(struct sqlite_stmt *ss, orm_stmt *stmt, int col, orm_type hint,
+			  orm_value *out)
+{
+	char tmp[64];
+	size_t n;
+	orm_buf *b = &ss->dec[col];
+
+	if (!canonical_form(hint, out->u.s.ptr, out->u.s.len, tmp, sizeof(tmp), &n))
+		return 0;
+	orm_buf_clear(b);
+	if (orm_buf_put(b, tmp, n) < 0)
+		return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+	out->u.s.ptr = b->ptr;
+	out->u.s.len = b->size;
+	return 0;
+}
+
 static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
@@ -635,6 +723,17 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 			out->type = ORM_TYPE_DECIMAL;
 			out->u.s.len = (size_t)sqlite3_column_bytes(st, col);
 			out->u.s.ptr = t ? (const char *)t : "";
+			if (t && ss->scales && ss->scales[col] >= 0) {
+				orm_buf *b = &ss->dec[col];
+				int r = orm__decimal_rescale(out->u.s.ptr, out->u.s.len,
+							     ss->scales[col], b);
+				if (r == ORM_ENOMEM)
+					return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+				if (r == 0) {
+					out->u.s.ptr = b->ptr;
+					out->u.s.len = b->size;
+				}
+			}
 			return 0;
 		}
 		break;
@@ -649,6 +748,9 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 			out->type = hint;
 			out->u.s.len = (size_t)sqlite3_column_bytes(st, col);
 			out->u.s.ptr = t ? (const char *)t : "";
+			/* rows written by other tools: same forms as the other dialects */
+			if (t && (hint == ORM_TYPE_TIMESTAMPTZ || hint == ORM_TYPE_UUID))
+				return canonical_text(ss, stmt, col, hint, out);
 			return 0;
 		}
 		break;
