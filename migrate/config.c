@@ -283,8 +283,11 @@ static int read_parts(orm_config *cfg, const orm__yt_node *m, struct conn_parts 
 	if (p->port) {
 		char *end;
 		long port = strtol(p->port, &end, 10);
+		const orm__yt_node *pn = orm__yt_get(m, "port");
+		/* the port as written, never an interpolated value (it could be a secret) */
 		if (*end || port <= 0 || port > 65535)
-			return cerr(cfg, orm__yt_get(m, "port"), ORM_EPARSE, "port '%s' is not a port number", p->port);
+			return cerr(cfg, pn, ORM_EPARSE, "port '%s' is not a port number",
+				    pn && pn->str ? pn->str : p->port);
 	}
 	opts = orm__yt_get(m, "options");
 	if (opts && !orm__yt_is_null(opts)) {
@@ -488,7 +491,8 @@ static int resolve_db(orm_config *cfg, const char *name, const orm__yt_node *def
 		goto out;
 	if (client && client_dialect(client, &d) < 0) {
 		rc = cerr(cfg, client_n, ORM_EPARSE,
-			  "unknown client '%s' (expected sqlite3, pg, postgres, postgresql, mariadb or mysql)", client);
+			  "unknown client '%s' (expected sqlite3, pg, postgres, postgresql, mariadb or mysql)",
+			  client_n->str);
 		goto out;
 	}
 	conn_n = def ? orm__yt_get(def, "connection") : multi ? NULL : env_get(cfg, "connection");
@@ -505,8 +509,10 @@ static int resolve_db(orm_config *cfg, const char *name, const orm__yt_node *def
 				if ((rc = build_url(cfg, conn_n, d, &parts, NULL, &url)) < 0)
 					goto out;
 			} else {
+				/* the text as written: the interpolated one may hold a password */
 				rc = cerr(cfg, conn_n, ORM_EPARSE,
-					  "connection '%s' is not a URL (sqlite:FILE, postgres://..., mariadb://...)", url);
+					  "connection '%s' is not a URL (sqlite:FILE, postgres://..., mariadb://...)",
+					  conn_n->str);
 				goto out;
 			}
 		}

@@ -98,6 +98,7 @@ struct run {
 	int64_t step_stmts;   /* statements done in the current step */
 	int64_t stmts;        /* statements done in all */
 	int have_prow;        /* a progress row exists */
+	int inflight;         /* resumed after a crash inside the next statement */
 	const char *cur_sql;  /* statement being run (for messages) */
 	const char *cur_desc;
 	orm_buf fail;         /* what failed */
@@ -1091,7 +1092,8 @@ static int sqlite_unlock(orm_migrator *m, int commit)
 			int crc = rc;
 			orm_rollback(m->conn);
 			if (crc < 0)
-				rc = cerr(m, crc, "cannot commit the migration transaction");
+				rc = cerr(m, crc, "cannot commit the migration transaction (on SQLite it holds every "
+					  "migration of the run: none of them was kept, they are still pending)");
 		}
 	}
 	orm_schema_foreign_keys_restore(m->conn, m->fk_was_on);
@@ -1117,6 +1119,8 @@ static int lock_release(orm_migrator *m)
 		rc = orm_query_int(m->conn, &got, "SELECT COALESCE(RELEASE_LOCK(?), 0)", &k, 1);
 	}
 	m->locked = 0;
+	if (rc < 0 && *orm_migrator_errmsg(m))
+		return rc; /* keep the error that ended the command (e.g. the connection was lost in a migration) */
 	return rc < 0 ? cerr(m, rc, "cannot release the migration lock") : 0;
 }
 
@@ -1429,6 +1433,50 @@ static void fail_desc(struct run *r, int rc, const orm__mig_op *op, const char *
 		orm_buf_printf(&r->fail, "\n  SQL: %s", sql);
 }
 
+/* Prefix of the progress row's error while a statement runs outside a transaction. */
+#define INFLIGHT_MARK "interrupted while running statement"
+
+/* One statement of a tracked step (the SQL text, or the op through the schema builder). */
+static int run_stmt(struct run *r, const orm__mig_op *op, const char *sql, const orm_value *params, int nparams)
+{
+	orm_migrator *m = r->m;
+
+	if (m->d == ORM_DIALECT_MARIADB || op->kind == ORM__OP_SQL)
+		return op->kind == ORM__OP_SQL && nparams > 0 ? orm_exec_params(m->conn, NULL, sql, params, nparams)
+							      : orm_exec(m->conn, sql);
+	return op_execute(r, op, params, nparams);
+}
+
+/*
+ * Whether the last error says that a DDL statement's effect is already
+ * there (the object exists, or the one it drops is gone): how a statement
+ * that ran to its end in a crashed run fails when it runs again. MariaDB's
+ * DDL is atomic (10.6+), so it took effect entirely or not at all.
+ */
+static int already_done(orm_conn *c)
+{
+	const orm_error *e = orm_conn_error(c);
+	static const int my[] = { 1050, 1051, 1060, 1061, 1091, 1826, 1022, 1068 };
+	static const char *const pg[] = { "42P07", "42701", "42710", "42P06", "42P01", "42703", "42704" };
+	size_t i;
+
+	switch (orm_conn_dialect(c)) {
+	case ORM_DIALECT_MARIADB:
+		for (i = 0; i < sizeof(my) / sizeof(my[0]); i++)
+			if (e->native_code == my[i])
+				return 1;
+		return 0;
+	case ORM_DIALECT_POSTGRES:
+		for (i = 0; i < sizeof(pg) / sizeof(pg[0]); i++)
+			if (!strcmp(e->sqlstate, pg[i]))
+				return 1;
+		return 0;
+	default:
+		return strstr(e->message, "already exists") || strstr(e->message, "no such ") ||
+		       strstr(e->message, "duplicate column name");
+	}
+}
+
 static int run_op(struct run *r, const orm__mig_op *op, const orm_value *params, int nparams)
 {
 	orm_migrator *m = r->m;
@@ -1509,17 +1557,43 @@ static int run_op(struct run *r, const orm__mig_op *op, const orm_value *params,
 			}
 			r->verify = 0;
 		}
-		if (m->d == ORM_DIALECT_MARIADB || op->kind == ORM__OP_SQL) {
+		if (m->d == ORM_DIALECT_MARIADB || op->kind == ORM__OP_SQL)
 			emit_sql(m, l.items[i]);
+		rc = -1;
+		if (m->d != ORM_DIALECT_MARIADB && orm_begin(m->conn) == 0) {
+			/*
+			 * SQLite, PostgreSQL: the statement and its progress update
+			 * commit together, so a crash between them cannot happen. A
+			 * statement that fails here (also one that refuses to run in a
+			 * transaction: VACUUM, CREATE INDEX CONCURRENTLY) is rolled back
+			 * and run again on its own below.
+			 */
+			if ((rc = run_stmt(r, op, l.items[i], params, nparams)) < 0)
+				orm_rollback(m->conn);
+		}
+		if (rc < 0) {
+			/*
+			 * On its own (MariaDB commits DDL by itself): mark the statement
+			 * as running first, so that a run that crashed in it is known.
+			 */
+			char mark[600];
+			snprintf(mark, sizeof(mark), "%s %lld: %.500s", INFLIGHT_MARK, (long long)r->stmts + 1, l.items[i]);
+			if ((rc = write_progress(r, mark)) < 0)
+				goto out;
 			if (m->d == ORM_DIALECT_MARIADB && (rc = orm_begin(m->conn)) < 0) {
 				fail_desc(r, rc, op, l.items[i]);
 				goto out;
 			}
-			rc = op->kind == ORM__OP_SQL && nparams > 0 ? orm_exec_params(m->conn, NULL, l.items[i], params, nparams)
-								     : orm_exec(m->conn, l.items[i]);
-		} else {
-			rc = op_execute(r, op, params, nparams);
+			rc = run_stmt(r, op, l.items[i], params, nparams);
+			if (rc < 0 && r->inflight && already_done(m->conn)) {
+				/* the earlier run crashed in this statement after it took effect */
+				notice(m, "%s: statement %lld was running when an earlier run stopped, and it took effect "
+				       "then (%s): counted as applied", r->mig->name, (long long)r->stmts + 1,
+				       orm_conn_errmsg(m->conn));
+				rc = 0;
+			}
 		}
+		r->inflight = 0;
 		if (rc < 0) {
 			fail_desc(r, rc, op, m->d == ORM_DIALECT_MARIADB || op->kind == ORM__OP_SQL ? l.items[i] : NULL);
 			if (orm_tx_depth(m->conn) > 0)
@@ -1622,6 +1696,7 @@ static int apply(orm_migrator *m, struct mig *g, int dir, int64_t batch)
 		snprintf(r.want_hash, sizeof(r.want_hash), "%s", pr->hash);
 		r.verify = 1;
 		r.have_prow = 1;
+		r.inflight = !strncmp(pr->error, INFLIGHT_MARK, strlen(INFLIGHT_MARK));
 		snprintf(msg, sizeof(msg), "resuming %s after its first %lld statement(s)%s%s", g->name,
 			 (long long)pr->stmts_done, *pr->error ? "; it failed before with: " : "", pr->error);
 		emit(m, ORM_MIGRATE_EV_RESUME, g->name, dir, NULL, msg, 0, 0);

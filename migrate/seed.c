@@ -195,6 +195,7 @@ static int build_tables(orm_seed *s)
 		if (!ti || ti->is_view)
 			continue;
 		t = &s->tables[nt++];
+		s->ntables = nt; /* freed by orm_seed_free() even if this loop fails */
 		t->info = ti;
 		t->name = ti->name;
 		t->ncols = ti->ncolumns;
@@ -296,10 +297,10 @@ static int build_tables(orm_seed *s)
 					t->fk_of_col[fk->cols[k]] = (int)t->nfks;
 					t->fk_pos_of_col[fk->cols[k]] = (int)k;
 				}
+			t->nfks++; /* counted first: orm_seed_free() frees its arrays if the next fails */
 			for (k = 0; k < fk->n; k++)
 				if ((rc = add_int(&p->refcols, &p->nrefcols, fk->ref_cols[k])) < 0)
 					goto out;
-			t->nfks++;
 		}
 	}
 	for (i = 0; i < s->ntables; i++) {
@@ -553,7 +554,9 @@ static int list_files(orm_seed *s)
 						    "not a seed file (.csv, .yaml, .yml or .sql)");
 				goto out;
 			}
-			if (stat(given, &st) == 0 || !s->dir || strchr(given, '/'))
+			/* a bare name is a file of the folder, never one of the current
+			   folder that happens to have the same name; with a '/' it is a path */
+			if (!s->dir || strchr(given, '/'))
 				rc = orm_buf_puts(&p, given);
 			else
 				rc = orm_buf_printf(&p, "%s/%s", s->dir, given);
@@ -1739,16 +1742,20 @@ int orm_seed_export_table(orm_conn *conn, const char *table, const char *path,
 		goto out;
 	{
 		/* a regular file is replaced atomically (temporary file, rename); anything else
-		 * (a terminal, a pipe, /dev/stdout) is written in place */
+		 * (a terminal, a pipe, /dev/stdout) is written in place. /dev/stdout may
+		 * resolve to a regular file (output redirected to one): never rename over
+		 * it (that would replace the /dev entry), and append, so that what the
+		 * caller already wrote there stays */
 		struct stat sb;
-		if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0 ||
+		    (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)))
 			direct = 1;
 	}
 	if (orm_buf_printf(&tmp, direct ? "%s" : "%s.tmp%ld", path, (long)getpid()) < 0) {
 		rc = ORM_ENOMEM;
 		goto out;
 	}
-	f = fopen(tmp.ptr, "wb");
+	f = fopen(tmp.ptr, direct ? "ab" : "wb");
 	if (!f) {
 		rc = orm__err(conn, ORM_EIO, "%s: cannot write: %s", tmp.ptr, strerror(errno));
 		goto out;

@@ -387,7 +387,7 @@ out:
 	orm__seed_arena_free(&st.arena);
 	orm_buf_dispose(&st.comment);
 	orm__free(st.cells);
-	for (i = 0; i < st.ncols; i++)
+	for (i = 0; st.cols && i < st.ncols; i++)
 		orm__free(st.cols[i]);
 	orm__free(st.cols);
 	orm__free(st.colnums);

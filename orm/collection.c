@@ -714,7 +714,8 @@ static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0
 		if (rc < 0)
 			goto oom;
 	}
-	/* full batches repeat: cache them; the last, shorter one does not */
+	/* full batches repeat: cache them; the last, shorter one does not
+	 * (full_rows is the whole call when it fits in one statement) */
 	rc = nrows == full_rows ? orm_prepare(&st, conn, sql.ptr) : orm_prepare_uncached(&st, conn, sql.ptr);
 	if (rc < 0)
 		goto fail;
@@ -829,7 +830,11 @@ static int insert_many(orm_conn *conn, const orm_model *m, char *items, size_t n
 			flush = cnt > 0;
 		}
 		if (flush) {
-			if ((rc = bulk_batch(conn, m, items, start, cnt, cur, per)) < 0)
+			/* a call that fits in one statement is cached like a full
+			 * batch: callers inserting in fixed-size chunks repeat it */
+			size_t cache_rows = start == 0 && cnt == n ? cnt : per;
+
+			if ((rc = bulk_batch(conn, m, items, start, cnt, cur, cache_rows)) < 0)
 				goto out;
 			cnt = 0;
 		}

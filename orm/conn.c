@@ -4,8 +4,33 @@
  */
 #include "orm/internal.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* ---- test hook: ORM_DEBUG_KILL_AFTER (see orm/internal.h) ---- */
+
+void orm__debug_after_stmt(void)
+{
+	/* -2: the variable was not read yet; -1: off; N > 0: kill after N statements */
+	static atomic_long limit = -2;
+	static atomic_long count;
+	long n = atomic_load_explicit(&limit, memory_order_relaxed);
+
+	if (n == -2) {
+		const char *s = getenv("ORM_DEBUG_KILL_AFTER");
+		char *end = NULL;
+		long v = s && *s ? strtol(s, &end, 10) : -1;
+		if (!end || *end || v < 1)
+			v = -1;
+		atomic_store(&limit, v);
+		n = v;
+	}
+	if (n > 0 && atomic_fetch_add(&count, 1) + 1 == n)
+		raise(SIGKILL);
+}
 
 /* ---- errors ---- */
 
@@ -312,6 +337,7 @@ void orm_close(orm_conn *conn)
 	conn->driver_data = NULL;
 	err_reset_strings(conn);
 	orm_buf_dispose(&conn->err_message);
+	orm__free(conn->tx_lost_msg);
 	orm__free(conn->url_redacted);
 	orm__free(conn);
 }
@@ -347,7 +373,11 @@ int orm_exec(orm_conn *conn, const char *sql)
 		return rc;
 	if (!sql)
 		return orm__err(conn, ORM_EINVAL, "orm_exec: sql is NULL");
+	if ((rc = orm__tx_check(conn)) < 0)
+		return rc;
 	rc = conn->drv->exec(conn, sql);
+	if (rc >= 0)
+		orm__debug_after_stmt();
 	return rc > 0 ? 0 : rc;
 }
 
@@ -410,9 +440,35 @@ out:
 
 /* ---- transactions ---- */
 
+void orm__tx_lost(orm_conn *conn, const char *why)
+{
+	if (!conn || conn->tx_depth == 0 || conn->tx_lost)
+		return;
+	conn->tx_lost = 1;
+	conn->tx_lost_msg = orm__strdup(why ? why : "");
+}
+
+static void tx_lost_clear(orm_conn *conn)
+{
+	conn->tx_lost = 0;
+	orm__free(conn->tx_lost_msg);
+	conn->tx_lost_msg = NULL;
+}
+
+int orm__tx_check(orm_conn *conn)
+{
+	if (!conn->tx_lost)
+		return 0;
+	return orm__err(conn, ORM_ECONFLICT, "the database rolled back the open transaction after an error (%s): "
+			"nothing of the transaction was kept",
+			conn->tx_lost_msg ? conn->tx_lost_msg : "out of memory");
+}
+
 static int tx_exec(orm_conn *conn, const char *sql)
 {
 	int rc = conn->drv->exec(conn, sql);
+	if (rc >= 0)
+		orm__debug_after_stmt();
 	return rc > 0 ? 0 : rc;
 }
 
@@ -422,6 +478,8 @@ int orm_begin(orm_conn *conn)
 	int rc;
 
 	if ((rc = check_open(conn)) < 0)
+		return rc;
+	if ((rc = orm__tx_check(conn)) < 0)
 		return rc;
 	if (conn->tx_depth == 0)
 		rc = tx_exec(conn, "BEGIN");
@@ -445,6 +503,8 @@ int orm_commit(orm_conn *conn)
 		return rc;
 	if (conn->tx_depth == 0)
 		return orm__err(conn, ORM_EMISUSE, "orm_commit: no transaction is open");
+	if ((rc = orm__tx_check(conn)) < 0)
+		return rc;
 	if (conn->tx_depth == 1)
 		rc = tx_exec(conn, "COMMIT");
 	else {
@@ -463,6 +523,12 @@ int orm_rollback(orm_conn *conn)
 	char sql[64];
 	int rc;
 
+	if (conn && conn->drv && conn->tx_lost && conn->tx_depth > 0) {
+		/* already rolled back by the database: close the level, keep the error */
+		if (--conn->tx_depth == 0)
+			tx_lost_clear(conn);
+		return 0;
+	}
 	if ((rc = check_open(conn)) < 0)
 		return rc;
 	if (conn->tx_depth == 0)
@@ -478,7 +544,8 @@ int orm_rollback(orm_conn *conn)
 		}
 	}
 	/* The level is closed even when the server already dropped it. */
-	conn->tx_depth--;
+	if (--conn->tx_depth == 0)
+		tx_lost_clear(conn);
 	return rc;
 }
 

@@ -78,6 +78,15 @@ struct orm_conn {
 	char *url_redacted;
 	int tx_depth;
 	unsigned long savepoint_seq;
+	/*
+	 * The database ended the open transaction by itself after an error
+	 * (SQLite on disk full or I/O errors, InnoDB on a deadlock): statements
+	 * and commits fail until orm_rollback() has closed every level, so that
+	 * nothing runs in autocommit mode believing it is in the transaction.
+	 * Set by the drivers through orm__tx_lost().
+	 */
+	int tx_lost;
+	char *tx_lost_msg;    /* the error that ended it (NULL on ENOMEM) */
 	/* error detail */
 	orm_error err;
 	orm_buf err_message;
@@ -108,6 +117,27 @@ enum { ORM__ST_READY = 0, ORM__ST_RUNNING = 1, ORM__ST_DONE = 2 };
 
 /* Finalize every statement in the connection's cache (orm_close). */
 void orm__stmt_cache_free(orm_conn *conn);
+/*
+ * Copy every non-NULL column of the current row into the statement's text
+ * buffers, so that orm_column_text() on this row cannot fail afterwards
+ * (it returns NULL for SQL NULL only). @return 0 or ORM_ENOMEM.
+ */
+int orm__stmt_row_text(orm_stmt *stmt);
+
+/*
+ * Test hook, called after every statement the library ran successfully
+ * (orm_stmt_step's execute, orm_exec, transaction control, PostgreSQL COPY):
+ * when the environment variable ORM_DEBUG_KILL_AFTER is a positive N, the
+ * process raises SIGKILL right after its N-th statement (counted over every
+ * connection of the process), so that tests can crash a run at any point.
+ * Unset (the normal case) it costs one atomic load. See tests/faults/kill.sh.
+ */
+void orm__debug_after_stmt(void);
+
+/* A driver saw the database roll back the open transaction (see orm_conn.tx_lost). */
+void orm__tx_lost(orm_conn *conn, const char *why);
+/* ORM_ECONFLICT with an explanation when the transaction was lost, else 0. */
+int orm__tx_check(orm_conn *conn);
 
 /* Clear the connection's error (called at the start of fallible calls). */
 void orm__err_clear(orm_conn *conn);
@@ -124,5 +154,10 @@ int orm__parse_int64(const char *s, size_t len, int64_t *out);
 
 /* Quote one identifier part (no dots) into buf. */
 int orm__quote_part(orm_buf *out, orm_dialect d, const char *s, size_t len);
+/*
+ * The dialect's limit when the identifier part s[0..len) exceeds it
+ * (PostgreSQL 63 bytes, MariaDB 64 characters), else 0.
+ */
+size_t orm__ident_too_long(orm_dialect d, const char *s, size_t len);
 
 #endif

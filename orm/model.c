@@ -1156,7 +1156,7 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	struct orm__sqlb b;
 	orm_stmt *st = NULL;
 	orm_dialect d;
-	int rc;
+	int rc, rowid_key;
 
 	if ((rc = orm__mdl_usable(conn, m, "orm_model_insert")) < 0)
 		return rc;
@@ -1167,11 +1167,21 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 		return rc;
 	if ((rc = orm__mdl_insert_plan(conn, m, obj, incl, &nincl, ret, &nret)) < 0)
 		return rc;
+	/*
+	 * SQLite: when the only value to read back is the ORM_AUTO key (the
+	 * rowid alias), take it from sqlite3_last_insert_rowid() instead of
+	 * RETURNING, which makes SQLite buffer the returned row in a
+	 * temporary table on every insert (about 3x the cost of the insert
+	 * of a small row).
+	 */
+	rowid_key = d == ORM_DIALECT_SQLITE && nret == 1 && (m->fields[ret[0]].flags & ORM_AUTO) &&
+		(m->fields[ret[0]].ctype == ORM_CT_INT64 || m->fields[ret[0]].ctype == ORM_CT_INT32);
 	orm__sqlb_init(&b);
 	insert_head(&b, d, m, incl, nincl);
 	if (nincl > 0 || d == ORM_DIALECT_MARIADB)
 		insert_row(&b, nincl);
-	returning(&b, d, m, ret, nret);
+	if (!rowid_key)
+		returning(&b, d, m, ret, nret);
 	if (b.oom) {
 		rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
 		goto out;
@@ -1192,6 +1202,14 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 		if (rc >= 0)
 			rc = orm__err(conn, ORM_ERROR, "model %s: INSERT returned more than one row", mname(m));
 		goto fail;
+	}
+	if (rowid_key) {
+		orm_value id;
+
+		id.type = ORM_TYPE_INT;
+		if ((rc = orm_last_insert_id(conn, &id.u.i)) < 0 ||
+		    (rc = orm__mdl_store_value(m, (size_t)ret[0], obj, &id, NULL)) < 0)
+			goto out;
 	}
 	rc = 0;
 	mark_saved(m, obj);

@@ -35,20 +35,25 @@ static size_t utf8_chars(const char *s, size_t len)
 	return n;
 }
 
+size_t orm__ident_too_long(orm_dialect d, const char *s, size_t len)
+{
+	size_t limit = ident_limit(d);
+
+	if (limit && (d == ORM_DIALECT_MARIADB ? utf8_chars(s, len) : len) > limit)
+		return limit;
+	return 0;
+}
+
 int orm__quote_part(orm_buf *out, orm_dialect d, const char *s, size_t len)
 {
 	char q = d == ORM_DIALECT_MARIADB ? '`' : '"';
-	size_t i, start, limit, orig;
+	size_t i, start, orig;
 	int rc;
 
 	if (!out || !s || len == 0 || memchr(s, '\0', len))
 		return ORM_EINVAL;
-	limit = ident_limit(d);
-	if (limit) {
-		size_t n = d == ORM_DIALECT_MARIADB ? utf8_chars(s, len) : len;
-		if (n > limit)
-			return ORM_EINVAL;
-	}
+	if (orm__ident_too_long(d, s, len))
+		return ORM_EINVAL;
 	if (len == 1 && s[0] == '*')
 		return orm_buf_put(out, "*", 1);
 	orig = out->size;

@@ -298,6 +298,44 @@ static void parents_empty(const orm_relation *rel, size_t relidx, const orm_mode
 	}
 }
 
+/*
+ * Put the rows of `rows` (n objects of `size` bytes) in the order of
+ * their parents' slices, in place: row k goes to rowent[k]->start + (its
+ * rank among the rows of that key), rows without a parent go after the
+ * `total` kept ones. Moving in place (cycles of swaps) instead of copying
+ * into a second array halves the level's peak memory.
+ * @return 0 or ORM_ENOMEM.
+ */
+static int stitch_in_place(char *rows, size_t size, size_t n, struct kent **rowent, size_t total)
+{
+	size_t *dest, k, j, spare = total;
+	char *buf;
+
+	if (n == 0)
+		return 0;
+	dest = orm__malloc(n * sizeof(*dest));
+	buf = orm__malloc(size);
+	if (!dest || !buf) {
+		orm__free(dest);
+		orm__free(buf);
+		return ORM_ENOMEM;
+	}
+	for (k = 0; k < n; k++)
+		dest[k] = rowent[k] ? rowent[k]->start + rowent[k]->fill++ : spare++;
+	for (k = 0; k < n; k++) {
+		while ((j = dest[k]) != k) {
+			memcpy(buf, rows + j * size, size);
+			memcpy(rows + j * size, rows + k * size, size);
+			memcpy(rows + k * size, buf, size);
+			dest[k] = dest[j];
+			dest[j] = j;
+		}
+	}
+	orm__free(dest);
+	orm__free(buf);
+	return 0;
+}
+
 static int load_node(struct level *L, struct wnode *node, const orm_model *pm, char *parents, size_t np)
 {
 	orm_conn *conn = L->conn;
@@ -534,24 +572,40 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	/* 5. stitch */
 	if (many) {
 		size_t total = 0;
-		for (k = 0; k < nrows; k++)
-			if (rowent[k])
-				rowent[k]->cnt++;
-		for (k = 0; k < nents; k++) {
-			ents[k].start = total;
-			total += ents[k].cnt;
-		}
-		if (total) {
-			final = orm__malloc(total * T->size);
-			if (!final)
-				goto oom;
-			for (k = 0; k < nrows; k++) {
-				struct kent *e = rowent[k];
-				if (e)
-					memcpy(final + (e->start + e->fill++) * T->size, tmp + k * T->size, T->size);
+		int grouped = 1;
+		for (k = 0; k < nrows; k++) {
+			struct kent *e = rowent[k];
+			if (!e) {
+				grouped = 0;
+				continue;
 			}
+			/* rows of one key all in one run (an index scan by key gives that) */
+			if (e->cnt == 0)
+				e->first = k;
+			else if (k == 0 || rowent[k - 1] != e)
+				grouped = 0;
+			e->cnt++;
 		}
-		orm__free(tmp);
+		if (grouped) {
+			/* already one contiguous slice per key: keep the rows where they are */
+			for (k = 0; k < nents; k++)
+				ents[k].start = ents[k].cnt ? ents[k].first : 0;
+			total = nrows;
+		} else {
+			for (k = 0; k < nents; k++) {
+				ents[k].start = total;
+				total += ents[k].cnt;
+			}
+			if ((rc = stitch_in_place(tmp, T->size, nrows, rowent, total)) < 0)
+				goto oom;
+		}
+		/* give back the growth slack (and rows that matched no parent) */
+		if (total) {
+			char *shrunk = orm__realloc(tmp, total * T->size);
+			final = shrunk ? shrunk : tmp;
+		} else {
+			orm__free(tmp);
+		}
 		tmp = NULL;
 		nrows = total;
 	} else {

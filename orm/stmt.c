@@ -399,10 +399,13 @@ int orm_stmt_step(orm_stmt *stmt)
 	orm__err_clear(stmt->conn);
 	switch (stmt->state) {
 	case ORM__ST_READY:
+		if ((rc = orm__tx_check(stmt->conn)) < 0)
+			return rc;
 		stmt->conn->stmt_execs++;
 		rc = drv->execute(stmt);
 		if (rc < 0)
 			goto fail;
+		orm__debug_after_stmt();
 		stmt->state = ORM__ST_RUNNING;
 		/* fallthrough */
 	case ORM__ST_RUNNING:
@@ -680,6 +683,16 @@ const char *orm_column_text(orm_stmt *stmt, int col, size_t *len)
 	if (len)
 		*len = n;
 	return b->ptr;
+}
+
+int orm__stmt_row_text(orm_stmt *stmt)
+{
+	int i, n = orm_column_count(stmt);
+
+	for (i = 0; i < n; i++)
+		if (!orm_column_is_null(stmt, i) && !orm_column_text(stmt, i, NULL))
+			return ORM_ENOMEM;
+	return 0;
 }
 
 const void *orm_column_blob(orm_stmt *stmt, int col, size_t *len)

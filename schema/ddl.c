@@ -104,11 +104,15 @@ static int quote_part(orm_buf *out, orm_dialect d, const char *s, size_t len)
 
 int orm__ddl_ident(orm_buf *out, orm__ddl *x, const char *name)
 {
-	size_t len;
+	size_t len, limit;
 
 	if (!name || !*name)
 		return orm__ddl_fail(x, ORM_EINVAL, "empty identifier");
 	len = strlen(name);
+	if ((limit = orm__ident_too_long(x->d, name, len)) != 0)
+		return orm__ddl_fail(x, ORM_EINVAL, "identifier too long for %s (the limit is %zu %s): \"%.40s...\"",
+				     orm_dialect_name(x->d), limit,
+				     x->d == ORM_DIALECT_MARIADB ? "characters" : "bytes", name);
 	if (len > 128)
 		return orm__ddl_fail(x, ORM_EINVAL, "identifier too long: \"%.40s...\"", name);
 	if (quote_part(out, x->d, name, len) < 0)

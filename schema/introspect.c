@@ -163,7 +163,7 @@ static int each_row(orm_conn *conn, const char *sql, const orm_value *p, int n, 
 	if (n && (rc = orm_bind_values(st, p, n, ORM_BIND_STATIC)) < 0)
 		goto out;
 	while ((rc = orm_stmt_step(st)) == ORM_ROW)
-		if ((rc = cb(st, ud)) < 0)
+		if ((rc = orm__stmt_row_text(st)) < 0 || (rc = cb(st, ud)) < 0)
 			goto out;
 	if (rc == ORM_DONE)
 		rc = 0;
@@ -593,6 +593,26 @@ static int sq_row_fk(orm_stmt *st, void *ud)
 	return 0;
 }
 
+/* one primary-key column of the parent of a foreign key that names no columns */
+struct sq_pkref {
+	tbuild *b;
+	orm_fk_info *fk;
+	size_t j;
+};
+
+static int sq_row_pkref(orm_stmt *st, void *ud)
+{
+	struct sq_pkref *pr = ud;
+	char *name;
+
+	if (pr->j >= pr->fk->ncolumns)
+		return 0;
+	if (!(name = ar_strdup(pr->b->a, txt(st, 0))))
+		return ORM_ENOMEM;
+	((const char **)pr->fk->ref_columns)[pr->j++] = name;
+	return 0;
+}
+
 struct sq_ix {
 	tbuild *b;
 	char **names;
@@ -841,7 +861,10 @@ static int sqlite_inspect(tbuild *b)
 						if (strcasecmp(cs->cols[m], fk->columns[m]) != 0)
 							break;
 					if (m == cs->ncols) {
-						fk->name = ar_strdup(b->a, cs->name);
+						if (!(fk->name = ar_strdup(b->a, cs->name))) {
+							rc = ORM_ENOMEM;
+							goto out;
+						}
 						break;
 					}
 				}
@@ -852,8 +875,10 @@ static int sqlite_inspect(tbuild *b)
 						if (strcasecmp(pc->name, fk->columns[0]) != 0)
 							continue;
 						cl = orm__sq_clause_of(pc, ORM__SQ_REFERENCES);
-						if (cl && cl->name)
-							fk->name = ar_strdup(b->a, cl->name);
+						if (cl && cl->name && !(fk->name = ar_strdup(b->a, cl->name))) {
+							rc = ORM_ENOMEM;
+							goto out;
+						}
 						break;
 					}
 				}
@@ -862,22 +887,17 @@ static int sqlite_inspect(tbuild *b)
 					goto out;
 				}
 			}
-			/* implicit parent key: its primary key */
+			/* implicit parent key: its primary key, read straight from the catalog
+			   (inspecting the parent table would recurse forever on a self-reference
+			   or on two tables naming each other this way) */
 			if (fk->ncolumns && !*fk->ref_columns[0]) {
-				orm_table_info_handle *ph = NULL;
-				char *full = orm__sprintf("%s.%s", b->schema, fk->ref_table);
-				if (!full) {
-					rc = ORM_ENOMEM;
+				struct sq_pkref pr = { b, fk, 0 };
+				p[0] = orm_text(fk->ref_table);
+				p[1] = orm_text(b->schema);
+				rc = each_row(conn, "SELECT name FROM pragma_table_info(?, ?) WHERE pk > 0 ORDER BY pk", p, 2,
+					      sq_row_pkref, &pr);
+				if (rc == ORM_ENOMEM)
 					goto out;
-				}
-				rc = orm__inspect_table(&ph, conn, b->schema, fk->ref_table);
-				orm__free(full);
-				if (rc == 0) {
-					const orm_table_info *pt = orm_table_info_get(ph);
-					for (j = 0; j < fk->ncolumns && j < pt->nprimary; j++)
-						((const char **)fk->ref_columns)[j] = ar_strdup(b->a, pt->primary_key[j]);
-				}
-				orm_table_info_free(ph);
 				orm__err_clear(conn);
 				rc = 0;
 			}
@@ -941,7 +961,10 @@ static int sqlite_inspect(tbuild *b)
 					if (!ii->columns[m] || strcasecmp(cs->cols[m], ii->columns[m]) != 0)
 						break;
 				if (m == cs->ncols) {
-					ii->name = ar_strdup(b->a, cs->name);
+					if (!(ii->name = ar_strdup(b->a, cs->name))) {
+						rc = ORM_ENOMEM;
+						goto out;
+					}
 					break;
 				}
 			}

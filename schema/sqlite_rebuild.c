@@ -981,7 +981,7 @@ static int query_rows(orm_conn *conn, const char *sql, const orm_value *params, 
 	if (n && (rc = orm_bind_values(st, params, n, ORM_BIND_STATIC)) < 0)
 		goto out;
 	while ((rc = orm_stmt_step(st)) == ORM_ROW)
-		if ((rc = fn(st, ud)) < 0)
+		if ((rc = orm__stmt_row_text(st)) < 0 || (rc = fn(st, ud)) < 0)
 			goto out;
 	if (rc == ORM_DONE)
 		rc = 0;
@@ -1023,8 +1023,10 @@ static int row_index(orm_stmt *st, void *ud)
 	sql = orm_column_text(st, 1, NULL);
 	n[m->nidx].sql = orm__strdup(sql ? sql : "");
 	m->nidx++;
-	if (!n[m->nidx - 1].name || !n[m->nidx - 1].sql)
+	/* orm_column_text() is NULL on a NULL column, or when it ran out of memory */
+	if (!n[m->nidx - 1].name || !n[m->nidx - 1].sql || (!sql && !orm_column_is_null(st, 1)))
 		return ORM_ENOMEM;
+	sql = n[m->nidx - 1].sql;
 	{
 		const char *p = sql;
 		orm__tok tk;
@@ -1083,7 +1085,7 @@ static int row_seq(orm_stmt *st, void *ud)
 static int model_load(struct sq_model *m, orm__ddl *x, const orm_table *t)
 {
 	orm_conn *conn = x->conn;
-	orm_buf q = ORM_BUF_INIT;
+	orm_buf q = ORM_BUF_INIT, sp = ORM_BUF_INIT;
 	struct load_ctx lc;
 	orm_value p[2];
 	size_t i;
@@ -1098,7 +1100,6 @@ static int model_load(struct sq_model *m, orm__ddl *x, const orm_table *t)
 	p[0] = orm_text(t->bare);
 #define Q(...) (orm_buf_clear(&q), orm_buf_printf(&q, __VA_ARGS__) < 0 ? ORM_ENOMEM : 0)
 	{
-		orm_buf sp = ORM_BUF_INIT;
 		if (quote_ident_buf(&sp, m->schema) < 0) {
 			orm_buf_dispose(&sp);
 			return nomem(x);
@@ -1159,6 +1160,7 @@ fail_conn:
 		rc = orm__ddl_fail(x, rc, "alter table \"%s\": reading the table: %s", t->name, orm_conn_errmsg(conn));
 out:
 	orm__free(lc.sql);
+	orm_buf_dispose(&sp);
 	orm_buf_dispose(&q);
 	return rc;
 }

@@ -23,6 +23,29 @@
  * rewritten to $1, $2, ... (outside string literals, quoted identifiers,
  * comments and dollar-quoted strings). Bind indexes are 1-based, column
  * indexes 0-based.
+ *
+ * ## Threads
+ * One connection per thread: an orm_conn, its statements, cursors,
+ * transactions and error detail belong to one thread at a time (hand a
+ * connection to another thread only with your own locking, and never
+ * while a statement of it is running). Different connections may be used
+ * from different threads at once, to the same database or not.
+ * Shareable between threads without locking: model descriptors
+ * (orm_model, orm_field, orm_relation: constant data, only read), query
+ * objects that no thread changes any more (orm_query_run() and
+ * orm_query_exec() only read them), URLs and option structs. The first
+ * orm_open() of each driver initialises its client library once,
+ * thread-safely. With several connections writing one SQLite file, use
+ * `?journal_mode=wal` (and keep the default busy_timeout): in the default
+ * rollback-journal mode concurrent writers can still fail with
+ * ORM_EBUSY after the timeout. tests/faults/test_threads.c checks these
+ * rules with 8 threads on every dialect.
+ *
+ * ## Test hook
+ * When the environment variable `ORM_DEBUG_KILL_AFTER` is a positive
+ * number N, the process kills itself with SIGKILL right after the N-th
+ * statement the library ran (counted over all connections). It exists for
+ * crash tests (tests/faults/kill.sh); never set it otherwise.
  */
 #ifndef ORM_CONN_H
 #define ORM_CONN_H
@@ -182,6 +205,13 @@ ORM_EXTERN(int) orm_query_int(orm_conn *conn, int64_t *out, const char *sql,
  * Begin a transaction; when one is already open, create a savepoint
  * instead (nested to any depth). Every orm_begin() is matched by one
  * orm_commit() or orm_rollback().
+ *
+ * When the database ends the transaction by itself after an error (SQLite
+ * on a full disk or an I/O error, InnoDB on a deadlock), every statement,
+ * orm_begin() and orm_commit() on the connection fails with ORM_ECONFLICT
+ * (naming the first error) until orm_rollback() has closed every open
+ * level: nothing runs in autocommit mode believing it is inside the
+ * transaction.
  */
 ORM_EXTERN(int) orm_begin(orm_conn *conn);
 /** Commit the innermost transaction level (releases the savepoint when nested). */

@@ -148,7 +148,9 @@ typedef struct orm_seed_options {
 	unsigned version;              /**< ORM_SEED_OPTIONS_VERSION */
 	/**
 	 * Load only these files (ormtool seed run --specific): names in the
-	 * folder, or paths. NULL / 0: every seed file of the folder.
+	 * folder, or paths (a name holding a '/' is a path, as given; a
+	 * bare name is always a file of the folder). NULL / 0: every seed
+	 * file of the folder.
 	 */
 	const char *const *files;
 	size_t nfiles;
@@ -273,7 +275,8 @@ ORM_EXTERN(int) orm_seed_make(orm_buf *path, const char *dir, const char *name,
  *              order when it has one
  * @param path  the file to write: a regular file is replaced atomically
  *              (written beside it, then renamed); anything else (a pipe,
- *              /dev/stdout) is written in place
+ *              a terminal, any path under /dev/ or /proc/ such as
+ *              /dev/stdout) is written in place, appended to
  * @param format ORM_SEED_CSV or ORM_SEED_YAML (a YAML file has one table)
  * @param[out] nrows rows written (may be NULL)
  */

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +494,8 @@ static int my_report(orm_conn *conn, unsigned int errnum, const char *sqlstate_i
 
 	memset(&info, 0, sizeof(info));
 	info.native_code = (int)errnum;
+	if (errnum == 1213) /* ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back */
+		orm__tx_lost(conn, msg);
 	info.sqlstate = sqlstate[0] ? sqlstate : NULL;
 	info.offset = -1;
 
@@ -811,6 +814,15 @@ static int my_apply_options(orm_conn *conn, MYSQL *my, const orm_url *url, int *
 	return 0;
 }
 
+
+static pthread_once_t my_library_once = PTHREAD_ONCE_INIT;
+static int my_library_rc;
+
+static void my_library_init(void)
+{
+	my_library_rc = mysql_library_init(0, NULL, NULL);
+}
+
 static int my_open(orm_conn *conn, const orm_url *url)
 {
 	my_conn_data *d;
@@ -820,6 +832,10 @@ static int my_open(orm_conn *conn, const orm_url *url)
 	char where[300] = "";
 	int rc, require_tls = 0;
 
+	/* mysql_init() initialises the client library on its first call, which
+	 * is not thread-safe: do it once, before any thread's first connection */
+	if (pthread_once(&my_library_once, my_library_init) != 0 || my_library_rc != 0)
+		return orm__err(conn, ORM_ERROR, "mysql_library_init failed");
 	d = orm__calloc(1, sizeof(*d));
 	if (!d)
 		return orm__err(conn, ORM_ENOMEM, "out of memory opening a MariaDB connection");

@@ -1551,6 +1551,8 @@ int orm__pg_copy_in(orm_conn *conn, const char *sql, const char *data, size_t le
 			rc = pg_report(conn, d->pg, res, sql, "copy");
 		PQclear(res);
 	}
+	if (rc == 0)
+		orm__debug_after_stmt();
 	return rc;
 }
 

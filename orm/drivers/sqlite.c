@@ -152,6 +152,9 @@ static int sqlite_fail(orm_conn *conn, sqlite3 *db, int rc, const char *sql, int
 	if ((ext & 0xff) != (rc & 0xff) && rc != SQLITE_ERROR)
 		ext = rc;
 	msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	/* SQLite rolls the transaction back by itself on some errors (disk full, I/O) */
+	if (db && sqlite3_get_autocommit(db))
+		orm__tx_lost(conn, msg);
 	info.native_code = ext;
 	info.code = map_code(ext, 0);
 	info.offset = -1;
