@@ -289,96 +289,32 @@ static void print_list(const orm_migration_info *info, size_t n, int json, const
 static int resolve_targets(struct ormtool_opts *g, const struct mopts *mo, orm_config **cfgp,
 			   struct target **out, size_t *n)
 {
-	orm_buf path = ORM_BUF_INIT;
-	orm_config *cfg = NULL;
-	struct target *t = NULL;
-	const orm_config_db *db;
-	size_t i, count = 0;
-	int rc, code = 0;
+	const orm_config_db **dbs = NULL;
+	struct target *t;
+	size_t i;
+	int code;
 
 	*out = NULL;
 	*n = 0;
-	*cfgp = NULL;
-	if (g->config) {
-		if (access(g->config, R_OK) < 0) {
-			ormtool_warnx("--config %s: %s", g->config, strerror(errno));
-			return EX_NOINPUT;
-		}
-		rc = orm_buf_puts(&path, g->config);
-	} else {
-		rc = orm_config_find(&path, NULL);
-		if (rc == ORM_ENOTFOUND)
-			rc = 1;
-	}
-	if (rc < 0) {
-		orm_buf_dispose(&path);
+	if ((code = ormtool_resolve_databases(g, mo->dir, cfgp, &dbs, n)) != 0)
+		return code;
+	t = calloc(*n ? *n : 1, sizeof(*t));
+	if (!t) {
+		free((void *)dbs);
+		orm_config_free(*cfgp);
+		*cfgp = NULL;
+		*n = 0;
 		return EX_OSERR;
 	}
-	if (rc == 0) {
-		rc = orm_config_load(&cfg, path.ptr, g->env);
-		if (rc < 0) {
-			ormtool_warnx("%s", cfg ? orm_config_errmsg(cfg) : orm_strerror(rc));
-			code = rc == ORM_EIO ? EX_NOINPUT : EX_CONFIG;
-			goto out;
-		}
-		ormtool_verbose(g, 1, "configuration %s, environment %s", path.ptr, orm_config_env(cfg));
-	} else {
-		if (g->db || g->all_databases || g->env) {
-			ormtool_warnx("%s needs a configuration file (ormtool.yaml in this folder or a parent, or --config FILE)",
-				      g->db ? "--db" : g->env ? "--env" : "--all-databases");
-			code = EX_USAGE;
-			goto out;
-		}
-		rc = orm_config_from_url(&cfg, g->url, mo->dir);
-		if (rc < 0) {
-			ormtool_warnx("%s (or write an ormtool.yaml)", cfg ? orm_config_errmsg(cfg) : orm_strerror(rc));
-			code = rc == ORM_ENOMEM ? EX_OSERR : EX_CONFIG;
-			goto out;
-		}
+	for (i = 0; i < *n; i++) {
+		t[i].name = dbs[i]->name;
+		t[i].url = dbs[i]->url;
+		t[i].dir = mo->dir ? mo->dir : dbs[i]->migrations_dir;
+		t[i].table = mo->table ? mo->table : dbs[i]->migrations_table;
 	}
-	if (g->all_databases) {
-		if (g->db || g->url || mo->dir) {
-			ormtool_warnx("--all-databases cannot be used with %s", g->db ? "--db" : g->url ? "--url" : "--dir");
-			code = EX_USAGE;
-			goto out;
-		}
-		count = orm_config_db_count(cfg);
-	} else {
-		count = 1;
-	}
-	t = calloc(count, sizeof(*t));
-	if (!t) {
-		code = EX_OSERR;
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		if (g->all_databases) {
-			db = orm_config_db_at(cfg, i);
-		} else if (orm_config_db_select(&db, cfg, g->db) < 0) {
-			ormtool_warnx("%s", orm_config_errmsg(cfg));
-			code = EX_USAGE;
-			goto out;
-		}
-		if (g->url && orm_config_path(cfg)[0] && orm_config_db_set_url(cfg, db, g->url) < 0) {
-			ormtool_warnx("--url: %s", orm_config_errmsg(cfg));
-			code = EX_USAGE;
-			goto out;
-		}
-		t[i].name = db->name;
-		t[i].url = db->url;
-		t[i].dir = mo->dir ? mo->dir : db->migrations_dir;
-		t[i].table = mo->table ? mo->table : db->migrations_table;
-	}
+	free((void *)dbs);
 	*out = t;
-	*n = count;
-	*cfgp = cfg;
-	t = NULL;
-	cfg = NULL;
-out:
-	free(t);
-	orm_config_free(cfg);
-	orm_buf_dispose(&path);
-	return code;
+	return 0;
 }
 
 /* ---- one subcommand on one database ---- */

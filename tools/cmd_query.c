@@ -600,7 +600,20 @@ int cmd_query(struct ormtool_opts *g, int argc, char **argv)
 			o.header = 0;
 			break;
 		case 'h':
-			return ormtool_usage("query", stdout);
+			ormtool_usage("query", stdout);
+			printf("\nRun one SQL statement (or read it from standard input with -) and print\n"
+			       "its rows, or the number of rows it changed.\n"
+			       "\noptions:\n"
+			       "  -f, --format table|csv|tsv|json  output format (default: table)\n"
+			       "  --null STRING                    how NULL prints (default: NULL in tables, an empty\n"
+			       "                                   field in csv, \\N in tsv; json: always null)\n"
+			       "  --no-header                      no header row (table, csv, tsv)\n"
+			       "  --dry-run                        print the statement; connect to nothing\n"
+			       "\nThe database: --url URL, else ormtool.yaml (--config, --env, --db), else\n"
+			       "$DATABASE_URL.\n"
+			       "\nexit status: 0 done, 64 usage error, 65 the statement failed, 69 cannot\n"
+			       "connect, 78 no database or bad configuration.\n");
+			return 0;
 		default:
 			return ormtool_usage("query", stderr);
 		}

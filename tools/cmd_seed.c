@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@
 	"                               a row whose primary or natural key exists: update it\n" \
 	"                               (default, so runs can be repeated), keep it, or fail\n" \
 	"  --sql-first                  run the .sql files before the data files\n" \
+	"  --schema NAME                the tables' schema (PostgreSQL) or database (MariaDB)\n" \
 	"  --batch N                    rows per INSERT statement (default 1000)\n" \
 	"  --output FILE                export: the file to write, - for standard output\n" \
 	"                               (default DIR/TABLE.csv)\n" \
@@ -55,11 +57,12 @@ enum {
 	OPT_ON_CONFLICT,
 	OPT_SQL_FIRST,
 	OPT_BATCH,
-	OPT_OUTPUT
+	OPT_OUTPUT,
+	OPT_SCHEMA
 };
 
 struct sopts {
-	const char *dir, *format, *output;
+	const char *dir, *format, *output, *schema;
 	const char **files;
 	size_t nfiles;
 	int truncate, sql_first;
@@ -128,93 +131,31 @@ static void on_progress(const orm_seed_progress *p, void *payload)
 static int resolve_targets(struct ormtool_opts *g, const struct sopts *so, orm_config **cfgp,
 			   struct target **out, size_t *n)
 {
-	orm_buf path = ORM_BUF_INIT;
-	orm_config *cfg = NULL;
-	struct target *t = NULL;
-	const orm_config_db *db;
-	size_t i, count = 1;
-	int rc, code = 0;
+	const orm_config_db **dbs = NULL;
+	struct target *t;
+	size_t i;
+	int code;
 
 	*out = NULL;
 	*n = 0;
-	*cfgp = NULL;
-	if (g->config) {
-		if (access(g->config, R_OK) < 0) {
-			ormtool_warnx("--config %s: %s", g->config, strerror(errno));
-			return EX_NOINPUT;
-		}
-		rc = orm_buf_puts(&path, g->config);
-	} else {
-		rc = orm_config_find(&path, NULL);
-		if (rc == ORM_ENOTFOUND)
-			rc = 1;
-	}
-	if (rc < 0) {
-		orm_buf_dispose(&path);
+	if ((code = ormtool_resolve_databases(g, so->dir, cfgp, &dbs, n)) != 0)
+		return code;
+	t = calloc(*n ? *n : 1, sizeof(*t));
+	if (!t) {
+		free((void *)dbs);
+		orm_config_free(*cfgp);
+		*cfgp = NULL;
+		*n = 0;
 		return EX_OSERR;
 	}
-	if (rc == 0) {
-		rc = orm_config_load(&cfg, path.ptr, g->env);
-		if (rc < 0) {
-			ormtool_warnx("%s", cfg ? orm_config_errmsg(cfg) : orm_strerror(rc));
-			code = rc == ORM_EIO ? EX_NOINPUT : EX_CONFIG;
-			goto out;
-		}
-		ormtool_verbose(g, 1, "configuration %s, environment %s", path.ptr, orm_config_env(cfg));
-	} else {
-		if (g->db || g->all_databases) {
-			ormtool_warnx("%s needs a configuration file (ormtool.yaml in this folder or a parent, or --config FILE)",
-				      g->db ? "--db" : "--all-databases");
-			code = EX_USAGE;
-			goto out;
-		}
-		rc = orm_config_from_url(&cfg, g->url, NULL);
-		if (rc < 0) {
-			ormtool_warnx("%s (or write an ormtool.yaml)", cfg ? orm_config_errmsg(cfg) : orm_strerror(rc));
-			code = rc == ORM_ENOMEM ? EX_OSERR : EX_CONFIG;
-			goto out;
-		}
+	for (i = 0; i < *n; i++) {
+		t[i].name = dbs[i]->name;
+		t[i].url = dbs[i]->url;
+		t[i].dir = so->dir ? so->dir : dbs[i]->seeds_dir;
 	}
-	if (g->all_databases) {
-		if (g->db || g->url || so->dir) {
-			ormtool_warnx("--all-databases cannot be used with %s", g->db ? "--db" : g->url ? "--url" : "--dir");
-			code = EX_USAGE;
-			goto out;
-		}
-		count = orm_config_db_count(cfg);
-	}
-	t = calloc(count ? count : 1, sizeof(*t));
-	if (!t) {
-		code = EX_OSERR;
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		if (g->all_databases) {
-			db = orm_config_db_at(cfg, i);
-		} else if (orm_config_db_select(&db, cfg, g->db) < 0) {
-			ormtool_warnx("%s", orm_config_errmsg(cfg));
-			code = EX_USAGE;
-			goto out;
-		}
-		if (g->url && orm_config_path(cfg)[0] && orm_config_db_set_url(cfg, db, g->url) < 0) {
-			ormtool_warnx("--url: %s", orm_config_errmsg(cfg));
-			code = EX_USAGE;
-			goto out;
-		}
-		t[i].name = db->name;
-		t[i].url = db->url;
-		t[i].dir = so->dir ? so->dir : db->seeds_dir;
-	}
+	free((void *)dbs);
 	*out = t;
-	*n = count;
-	*cfgp = cfg;
-	t = NULL;
-	cfg = NULL;
-out:
-	free(t);
-	orm_config_free(cfg);
-	orm_buf_dispose(&path);
-	return code;
+	return 0;
 }
 
 /* ---- subcommands ---- */
@@ -225,6 +166,10 @@ static int fail_seed(const orm_seed *s, orm_conn *conn, int rc)
 	const char *msg = e && *e->message ? e->message : orm_conn_errmsg(conn);
 
 	ormtool_warnx("%s", *msg ? msg : orm_strerror(rc));
+	/* the seeds folder or a --specific file is missing: 66, as the help
+	   says, rather than 65 for a missing table, column or label */
+	if (rc == ORM_ENOTFOUND && e && e->file && *e->file && access(e->file, F_OK) != 0)
+		return EX_NOINPUT;
 	return exit_for(rc);
 }
 
@@ -254,6 +199,7 @@ static int run_one(struct ormtool_opts *g, const struct sopts *so, const struct 
 	o.nfiles = so->nfiles;
 	o.truncate = so->truncate;
 	o.sql_first = so->sql_first;
+	o.schema = so->schema;
 	o.on_conflict = so->on_conflict;
 	o.batch_rows = so->batch > 0 ? (size_t)so->batch : 0;
 	o.progress = on_progress;
@@ -375,6 +321,12 @@ static int do_export(struct ormtool_opts *g, const struct sopts *so, const struc
 		printf("-- would write %s from table %s\n", path.ptr, table);
 		goto out;
 	}
+	/* the default file goes into the seeds folder: create it, as make does */
+	if (!so->output && mkdir(t->dir, 0777) < 0 && errno != EEXIST) {
+		ormtool_warnx("seed export: cannot create %s: %s", t->dir, strerror(errno));
+		code = EX_CANTCREAT;
+		goto out;
+	}
 	rc = orm_seed_export_table(conn, table, path.ptr, fmt, &n);
 	if (rc < 0) {
 		code = ormtool_fail(conn, rc, "seed export");
@@ -399,6 +351,7 @@ int cmd_seed(struct ormtool_opts *g, int argc, char **argv)
 		{ "sql-first", no_argument, NULL, OPT_SQL_FIRST },
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "schema", required_argument, NULL, OPT_SCHEMA },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sopts so;
@@ -419,6 +372,7 @@ int cmd_seed(struct ormtool_opts *g, int argc, char **argv)
 		case OPT_DIR: so.dir = optarg; break;
 		case OPT_FORMAT: so.format = optarg; break;
 		case OPT_OUTPUT: so.output = optarg; break;
+		case OPT_SCHEMA: so.schema = optarg; break;
 		case OPT_SPECIFIC: so.files[so.nfiles++] = optarg; break;
 		case OPT_TRUNCATE: so.truncate = 1; break;
 		case OPT_SQL_FIRST: so.sql_first = 1; break;
@@ -467,8 +421,8 @@ int cmd_seed(struct ormtool_opts *g, int argc, char **argv)
 			code = usage_error();
 			goto out;
 		}
-		if (so.nfiles || so.truncate || so.sql_first || so.batch) {
-			ormtool_warnx("seed %s: --specific, --truncate, --sql-first and --batch are for 'seed run'", sub);
+		if (so.nfiles || so.truncate || so.sql_first || so.batch || so.schema) {
+			ormtool_warnx("seed %s: --specific, --truncate, --sql-first, --batch and --schema are for 'seed run'", sub);
 			code = usage_error();
 			goto out;
 		}

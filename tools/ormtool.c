@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ormtool.h"
 
@@ -37,8 +38,11 @@ static const struct ormtool_cmd commands[] = {
 	{ "seed", cmd_seed, "load seed files (CSV, YAML, SQL) in foreign-key order (see 'ormtool seed --help')",
 	  "seed [--dir DIR] make NAME [--format csv|yaml|sql] |\n"
 	  "               run [--specific FILE ...] [--truncate] [--on-conflict update|skip|error]\n"
-	  "                   [--sql-first] [--batch N] [--dry-run] |\n"
+	  "                   [--sql-first] [--batch N] [--schema NAME] [--dry-run] |\n"
 	  "               export TABLE [--format csv|yaml] [--output FILE]" },
+	{ "generate", cmd_generate, "write C structs and model descriptors from the live schema",
+	  "generate models [--out DIR] [--name BASE] [--tables T1,T2,...] [--schema NAME]\n"
+	  "               [--prefix PREFIX]" },
 	{ "init", cmd_init, "write a commented starter ormtool.yaml", "init [--force] [--config FILE]" },
 	{ "version", cmd_version, "print the versions of ormtool and liborm, and the drivers",
 	  "version" },
@@ -103,12 +107,12 @@ static void print_global_options(FILE *out)
 {
 	fprintf(out,
 		"\nglobal options (before or after the command):\n"
-		"  --url URL        database URL (default: $DATABASE_URL), e.g.\n"
+		"  --url URL        database URL (default: the configuration's, else $DATABASE_URL), e.g.\n"
 		"                   sqlite:app.db, postgres://user:pw@host/db, mariadb://user:pw@host/db\n"
-		"  --config FILE    configuration file (not supported yet)\n"
-		"  --env NAME       configuration environment (default: $ORM_ENV, development)\n"
-		"  --db NAME        database of the configuration to use\n"
-		"  --all-databases  run on every database of the configuration\n"
+		"  --config FILE    configuration file (default: ormtool.yaml in this folder or a parent)\n"
+		"  --env NAME       configuration environment (default: $ORM_ENV, else development)\n"
+		"  --db NAME        database of the configuration to use (when it lists several)\n"
+		"  --all-databases  run on every database of the configuration (migrate, seed)\n"
 		"  --dry-run        print what would be done, change nothing\n"
 		"  -q, --quiet      print less\n"
 		"  -v, --verbose    print more (twice: even more)\n"
@@ -241,30 +245,94 @@ int ormtool_getopt(struct ormtool_opts *g, int argc, char **argv, const char *sh
 
 /* ---- connecting and errors ---- */
 
-const char *ormtool_resolve_url(const struct ormtool_opts *g, int *exit_code)
+int ormtool_resolve_databases(const struct ormtool_opts *g, const char *dir, orm_config **cfgp,
+			      const orm_config_db ***dbsp, size_t *n)
 {
-	const char *url;
+	orm_buf path = ORM_BUF_INIT;
+	orm_config *cfg = NULL;
+	const orm_config_db **dbs = NULL;
+	size_t i, count = 1;
+	int rc, code = 0;
 
-	*exit_code = 0;
-	if (g->url && *g->url)
-		return g->url;
-	/*
-	 * Configuration files (ormtool.yaml: environments, several databases)
-	 * come with the migration engine; until then the options that select
-	 * from one are an error rather than silently ignored.
-	 */
-	if (g->config || g->env || g->db || g->all_databases) {
-		ormtool_warnx("%s: configuration files are not supported yet; use --url URL or DATABASE_URL",
-			      g->config ? "--config" : g->env ? "--env" : g->db ? "--db" : "--all-databases");
-		*exit_code = EX_CONFIG;
-		return NULL;
+	*cfgp = NULL;
+	*dbsp = NULL;
+	*n = 0;
+	if (g->config) {
+		if (access(g->config, R_OK) < 0) {
+			ormtool_warnx("--config %s: %s", g->config, strerror(errno));
+			return EX_NOINPUT;
+		}
+		rc = orm_buf_puts(&path, g->config);
+	} else {
+		rc = orm_config_find(&path, NULL);
+		if (rc == ORM_ENOTFOUND)
+			rc = 1;
 	}
-	url = getenv("DATABASE_URL");
-	if (url && *url)
-		return url;
-	ormtool_warnx("no database: give --url URL or set DATABASE_URL");
-	*exit_code = EX_CONFIG;
-	return NULL;
+	if (rc < 0) {
+		orm_buf_dispose(&path);
+		return EX_OSERR;
+	}
+	if (rc == 0) {
+		rc = orm_config_load(&cfg, path.ptr, g->env);
+		if (rc < 0) {
+			ormtool_warnx("%s", cfg ? orm_config_errmsg(cfg) : orm_strerror(rc));
+			code = rc == ORM_EIO ? EX_NOINPUT : rc == ORM_ENOMEM ? EX_OSERR : EX_CONFIG;
+			goto out;
+		}
+		ormtool_verbose(g, 1, "configuration %s, environment %s", path.ptr, orm_config_env(cfg));
+	} else {
+		if (g->db || g->all_databases || g->env) {
+			ormtool_warnx("%s needs a configuration file (ormtool.yaml in this folder or a parent, or --config FILE)",
+				      g->db ? "--db" : g->env ? "--env" : "--all-databases");
+			code = EX_USAGE;
+			goto out;
+		}
+		rc = orm_config_from_url(&cfg, g->url && *g->url ? g->url : NULL, dir);
+		if (rc < 0) {
+			/* a malformed URL is a usage error, as for orm_open() */
+			ormtool_warnx("%s%s", cfg ? orm_config_errmsg(cfg) : orm_strerror(rc),
+				      rc == ORM_EINVAL ? " (or write an ormtool.yaml)" : "");
+			code = rc == ORM_ENOMEM ? EX_OSERR : rc == ORM_EURL ? EX_USAGE : EX_CONFIG;
+			goto out;
+		}
+	}
+	if (g->all_databases) {
+		if (g->db || g->url || dir) {
+			ormtool_warnx("--all-databases cannot be used with %s", g->db ? "--db" : g->url ? "--url" : "--dir");
+			code = EX_USAGE;
+			goto out;
+		}
+		count = orm_config_db_count(cfg);
+	}
+	dbs = calloc(count ? count : 1, sizeof(*dbs));
+	if (!dbs) {
+		code = EX_OSERR;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		if (g->all_databases) {
+			dbs[i] = orm_config_db_at(cfg, i);
+		} else if (orm_config_db_select(&dbs[i], cfg, g->db) < 0) {
+			ormtool_warnx("%s", orm_config_errmsg(cfg));
+			code = EX_USAGE;
+			goto out;
+		}
+		if (g->url && *g->url && orm_config_path(cfg)[0] && orm_config_db_set_url(cfg, dbs[i], g->url) < 0) {
+			ormtool_warnx("--url: %s", orm_config_errmsg(cfg));
+			code = EX_USAGE;
+			goto out;
+		}
+	}
+	*cfgp = cfg;
+	*dbsp = dbs;
+	*n = count;
+	cfg = NULL;
+	dbs = NULL;
+out:
+	free((void *)dbs);
+	orm_config_free(cfg);
+	orm_buf_dispose(&path);
+	return code;
 }
 
 int ormtool_exit_code(int rc)
@@ -316,14 +384,22 @@ int ormtool_fail(orm_conn *conn, int rc, const char *what)
 int ormtool_connect(orm_conn **out, const struct ormtool_opts *g)
 {
 	orm_conn *conn = NULL;
-	const char *url;
+	orm_config *cfg = NULL;
+	const orm_config_db **dbs = NULL;
+	size_t n;
 	int code, rc;
 
 	*out = NULL;
-	url = ormtool_resolve_url(g, &code);
-	if (!url)
+	if (g->all_databases) {
+		ormtool_warnx("--all-databases: this command works on one database; choose it with --db NAME");
+		return EX_USAGE;
+	}
+	if ((code = ormtool_resolve_databases(g, NULL, &cfg, &dbs, &n)) != 0)
 		return code;
-	rc = orm_open(&conn, url);
+	ormtool_verbose(g, 2, "database %s", dbs[0]->name);
+	rc = orm_open(&conn, dbs[0]->url);
+	free((void *)dbs);
+	orm_config_free(cfg);
 	if (rc < 0) {
 		code = ormtool_fail(conn, rc, "cannot open the database");
 		orm_close(conn);
@@ -346,8 +422,12 @@ int cmd_version(struct ormtool_opts *g, int argc, char **argv)
 	int c;
 
 	while ((c = ormtool_getopt(g, argc, argv, "", NULL)) != -1) {
-		if (c == 'h')
-			return ormtool_usage("version", stdout);
+		if (c == 'h') {
+			ormtool_usage("version", stdout);
+			printf("\nPrint the versions of ormtool and of the liborm it runs with, and the\n"
+			       "drivers built into the library; with -q only the library version.\n");
+			return 0;
+		}
 		return ormtool_usage("version", stderr);
 	}
 	if (optind != argc)
@@ -382,6 +462,16 @@ int cmd_help(struct ormtool_opts *g, int argc, char **argv)
 	if (optind < argc && !ormtool_find_command(argv[optind])) {
 		ormtool_warnx("unknown command '%s'", argv[optind]);
 		return EX_USAGE;
+	}
+	if (optind < argc && strcmp(argv[optind], "help") != 0) {
+		/* the command's own --help (subcommands, options, exit statuses),
+		   then the global options */
+		const struct ormtool_cmd *cmd = ormtool_find_command(argv[optind]);
+		char *hargv[] = { (char *)cmd->name, (char *)"--help", NULL };
+		int code = cmd->fn(g, 2, hargv);
+		if (code == 0)
+			print_global_options(stdout);
+		return code;
 	}
 	return full_help(optind < argc ? argv[optind] : NULL, stdout);
 }

@@ -59,6 +59,7 @@ int cmd_help(struct ormtool_opts *g, int argc, char **argv);
 int cmd_query(struct ormtool_opts *g, int argc, char **argv);
 int cmd_migrate(struct ormtool_opts *g, int argc, char **argv);
 int cmd_seed(struct ormtool_opts *g, int argc, char **argv);
+int cmd_generate(struct ormtool_opts *g, int argc, char **argv); /* tools/cmd_generate.c */
 int cmd_init(struct ormtool_opts *g, int argc, char **argv); /* tools/cmd_migrate.c */
 
 /* ---- helpers for commands (tools/ormtool.c) ---- */
@@ -99,16 +100,27 @@ int ormtool_getopt(struct ormtool_opts *g, int argc, char **argv, const char *sh
 		   const struct option *longopts);
 
 /*
- * The database URL to use: --url, else $DATABASE_URL. Prints a diagnostic
- * and returns NULL when there is none, or when options that need the
- * config file (--config, --env, --db, --all-databases) were given, which
- * this version does not read yet.
- * *exit_code gets the sysexits code to return in that case.
+ * The configuration and the database(s) a command works on; migrate, seed
+ * and query resolve them alike:
+ *   - ormtool.yaml: --config FILE, else found in the current folder or a
+ *     parent; environment --env NAME, else $ORM_ENV, else development;
+ *     database --db NAME (else the only one), or
+ *     every database with --all-databases; --url replaces the chosen
+ *     database's URL;
+ *   - no file: --url URL, else $DATABASE_URL (--env, --db and
+ *     --all-databases are then usage errors), migrations in `dir`
+ *     (NULL: ./migrations) and seeds in ./seeds.
+ * `dir` is the command's --dir (NULL when not given); it is refused with
+ * --all-databases. On success returns 0, *cfg owns the configuration
+ * (orm_config_free()) and *dbs, an array to free(), points at its *n
+ * databases. Else prints why and returns a sysexits code.
  */
-const char *ormtool_resolve_url(const struct ormtool_opts *g, int *exit_code);
+int ormtool_resolve_databases(const struct ormtool_opts *g, const char *dir, orm_config **cfg,
+			      const orm_config_db ***dbs, size_t *n);
 
 /*
- * Open a connection on ormtool_resolve_url(). On failure prints why and
+ * Open a connection on the one database ormtool_resolve_databases()
+ * chooses (--all-databases is a usage error). On failure prints why and
  * returns a sysexits code (the connection is closed); 0 on success.
  */
 int ormtool_connect(orm_conn **out, const struct ormtool_opts *g);

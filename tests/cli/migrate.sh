@@ -3,42 +3,7 @@
 # (environments, several databases), --dry-run, --json, exit codes
 # (TAP output, run by `make check`). Runs on temporary SQLite files.
 # ORM_TEST_WRAPPER, when set, runs ormtool under it.
-builddir=${ORM_TEST_BUILDDIR:-.}
-ORMTOOL=$builddir/ormtool
-if [ ! -x "$ORMTOOL" ]; then
-  echo "1..0 # SKIP $ORMTOOL not built"
-  exit 0
-fi
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-unset DATABASE_URL ORM_ENV
-# shellcheck disable=SC2086
-ot() { ${ORM_TEST_WRAPPER:-} "$ORMTOOL" "$@"; }
-
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-  n=$((n + 1)); echo "not ok $n - $1"; fail=1
-  for f in "$tmp/out" "$tmp/err"; do
-    [ -s "$f" ] && { echo "#   ${f##*/}:"; sed 's/^/#     /' "$f"; }
-  done
-}
-# run EXPECTED_STATUS DESCRIPTION CMD...: stdout in $tmp/out, stderr in $tmp/err
-run() {
-  want=$1 desc=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-  got=$?
-  if [ "$got" = "$want" ]; then ok "$desc (exit $got)"; return 0; fi
-  not_ok "$desc: exit $got, expected $want"; return 1
-}
-# has FILE PATTERN DESCRIPTION / hasnt FILE PATTERN DESCRIPTION
-has() {
-  if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else not_ok "$3: no '$2' in $1"; fi
-}
-hasnt() {
-  if grep -q -- "$2" "$tmp/$1"; then not_ok "$3: '$2' in $1"; else ok "$3"; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 proj=$tmp/proj
 mkdir -p "$proj/sub"

@@ -5,46 +5,8 @@
 # are set (the same rows must print the same on every dialect).
 # ORM_TEST_WRAPPER, when set, runs ormtool under it (e.g. valgrind via
 # libtool --mode=execute, as .ci/run does).
-builddir=${ORM_TEST_BUILDDIR:-.}
-ORMTOOL=$builddir/ormtool
-if [ ! -x "$ORMTOOL" ]; then
-  echo "1..0 # SKIP $ORMTOOL not built"
-  exit 0
-fi
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-unset DATABASE_URL ORM_ENV
+. "$(dirname "$0")/tap.sh"
 DB="sqlite:$tmp/t.db"
-# shellcheck disable=SC2086
-ot() { ${ORM_TEST_WRAPPER:-} "$ORMTOOL" "$@"; }
-
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-  n=$((n + 1)); echo "not ok $n - $1"; fail=1
-  for f in "$tmp/out" "$tmp/err"; do
-    [ -s "$f" ] && { echo "#   ${f##*/}:"; sed 's/^/#     /' "$f"; }
-  done
-}
-# run EXPECTED_STATUS DESCRIPTION CMD...: stdout in $tmp/out, stderr in $tmp/err
-run() {
-  want=$1 desc=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-  got=$?
-  if [ "$got" = "$want" ]; then ok "$desc (exit $got)"; return 0; fi
-  not_ok "$desc: exit $got, expected $want"; return 1
-}
-# same DESCRIPTION: compare $tmp/out with $tmp/want
-same() {
-  if cmp -s "$tmp/out" "$tmp/want"; then ok "$1"; else
-    not_ok "$1: output differs"; echo "#   expected:"; sed 's/^/#     /' "$tmp/want"
-  fi
-}
-# has FILE PATTERN DESCRIPTION
-has() {
-  if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else not_ok "$3: no '$2' in $1"; fi
-}
 
 # ---- global options and exit codes ----
 run 0 "--version" ot --version
@@ -66,7 +28,8 @@ run 64 "unknown query format" ot query --url "$DB" --format xml "select 1"
 run 64 "query with no SQL" ot query --url "$DB"
 run 78 "query with no database URL" ot query "select 1"
 has err 'DATABASE_URL' "no URL: diagnostic says how to give one"
-run 78 "--config is not supported yet" ot --config ormtool.yaml query "select 1"
+run 66 "--config FILE that does not exist" ot --config "$tmp/none.yaml" query "select 1"
+has err 'none.yaml' "missing --config: diagnostic names the file"
 
 # ---- query on SQLite ----
 run 0 "create a table" ot --url "$DB" query \
@@ -139,24 +102,67 @@ run 69 "an unreachable server is unavailable" ot --url \
   "postgres://u:hunter2secret@127.0.0.1:1/x?connect_timeout=3" query "select 1"
 if grep -q hunter2secret "$tmp/err"; then not_ok "the password is not printed"; else ok "the password is not printed"; fi
 
+# ---- the database from ormtool.yaml, as migrate and seed choose it ----
+mkdir -p "$tmp/proj/sub" && cd "$tmp/proj/sub" || exit 99
+cat >../ormtool.yaml <<'EOF'
+development:
+  client: sqlite3
+  connection:
+    filename: dev.db
+production:
+  client: sqlite3
+  connection:
+    filename: ${QUERY_CLI_PROD:-prod.db}
+EOF
+run 0 "config: found in a parent folder" ot query "create table c (env text)"
+test -f "$tmp/proj/dev.db" && ok "config: the development database was used" || not_ok "config: no dev.db"
+run 0 "config: insert" ot query "insert into c values ('dev')"
+run 0 "config: --env production" ot --env production query "create table c (env text)"
+test -f "$tmp/proj/prod.db" && ok "config: --env chose production" || not_ok "config: no prod.db"
+ORM_ENV=production run 0 "config: ORM_ENV" ot query -f csv --no-header "select count(*) from c"
+printf '0\n' >"$tmp/want"; same "config: ORM_ENV chose production (empty table)"
+QUERY_CLI_PROD=other.db run 0 "config: \${VAR:-default} from the environment" ot --env production query "select 1"
+test -f "$tmp/proj/other.db" && ok "config: the variable named the file" || not_ok "config: no other.db"
+run 0 "config: --url overrides the configured URL" ot --url "$DB" query -f csv --no-header "select count(*) from t"
+printf '3\n' >"$tmp/want"; same "config: --url was used"
+DATABASE_URL=$DB run 0 "config: wins over DATABASE_URL" ot query -f csv --no-header "select env from c"
+printf 'dev\n' >"$tmp/want"; same "config: DATABASE_URL was not used"
+ORM_ENV=staging run 78 "config: an unknown environment" ot query "select 1"
+has err "no environment 'staging'" "config: the error names the environment"
+run 64 "config: an unknown --db" ot --db nope query "select 1"
+has err "no database 'nope'" "config: the error names the database"
+run 64 "config: --all-databases is refused" ot --all-databases query "select 1"
+cat >"$tmp/multi.yaml" <<EOF
+development:
+  client: sqlite3
+  databases:
+    main:
+      connection: { filename: $tmp/main.db }
+    logs:
+      connection: { filename: $tmp/logs.db }
+EOF
+run 64 "config: several databases need --db" ot --config "$tmp/multi.yaml" query "select 1"
+has err 'several databases (main, logs)' "config: the error lists them"
+run 0 "config: --config FILE --db logs" ot --config "$tmp/multi.yaml" --db logs query "create table l (x int)"
+test -f "$tmp/logs.db" && ok "config: --db chose logs" || not_ok "config: no logs.db"
+printf 'development:\n  client: sqlite3\n  bogus: 1\n' >"$tmp/bad.yaml"
+run 78 "config: a bad configuration file" ot --config "$tmp/bad.yaml" query "select 1"
+has err 'bad.yaml:[0-9]*:[0-9]*' "config: the error has file, line and column"
+cd "$tmp" || exit 99
+run 64 "no config: --env needs one" ot --env production --url "$DB" query "select 1"
+run 64 "no config: --db needs one" ot --db main --url "$DB" query "select 1"
+
 # ---- the same rows on every server ----
 cat >"$tmp/want" <<'EOF'
 [
 {"i":42,"s":"x y","n":null}
 ]
 EOF
-for v in ORM_TEST_PG_URL ORM_TEST_MARIADB_URL; do
-  eval "url=\${$v:-}"
-  if [ -z "$url" ] && [ "${CI:-}" = true ]; then
-    not_ok "$v is not set: CI requires every server"
-    continue
-  elif [ -z "$url" ]; then
-    n=$((n + 1)); echo "ok $n # SKIP $v not set"
-    continue
-  fi
-  run 0 "query on $v" ot --url "$url" query -f json "select 42 as i, 'x y' as s, null as n"
-  same "json from $v is the same as from SQLite"
-done
+on_server() {
+  run 0 "query on $1" ot --url "$2" query -f json "select 42 as i, 'x y' as s, null as n"
+  same "json from $1 is the same as from SQLite"
+}
+each_server on_server
 
 echo "1..$n"
 exit $fail

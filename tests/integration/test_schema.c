@@ -580,6 +580,78 @@ static void test_fk__referencing_column_matches(void **state)
 	drop("sch_bigowner");
 }
 
+/* ---- SQLite: REFERENCES without columns names the parent's primary key ----
+ * A self-reference written that way (and two tables naming each other so)
+ * used to make introspection recurse without end. The syntax is SQLite's:
+ * PostgreSQL accepts it too but reports the columns, MariaDB rejects it. */
+
+static void test_fk__implicit_parent_key(void **state)
+{
+	orm_table_info_handle *h;
+	const orm_table_info *ti;
+	const orm_fk_info *fk;
+	orm_buf d = ORM_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(g_dx, DX_SQLITE); /* registered on SQLite only (see main) */
+	drop("sch_emp");
+	drop("sch_ca");
+	drop("sch_cb");
+	drop("sch_pairref");
+	drop("sch_pair");
+	exec_ok("CREATE TABLE sch_emp (id INTEGER PRIMARY KEY, boss INTEGER REFERENCES sch_emp)");
+	exec_ok("CREATE TABLE sch_ca (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES sch_cb)");
+	exec_ok("CREATE TABLE sch_cb (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES sch_ca)");
+	/* a two-column key declared in the other order than its columns */
+	exec_ok("CREATE TABLE sch_pair (x INTEGER, y TEXT, PRIMARY KEY (y, x))");
+	exec_ok("CREATE TABLE sch_pairref (id INTEGER PRIMARY KEY, py TEXT, px INTEGER, "
+		"FOREIGN KEY (py, px) REFERENCES sch_pair)");
+
+	h = inspect("sch_emp");
+	ti = orm_table_info_get(h);
+	assert_int_equal(ti->nforeign_keys, 1);
+	fk = fk_on(ti, "boss");
+	assert_non_null(fk);
+	assert_string_equal(fk->ref_table, "sch_emp");
+	assert_int_equal(fk->ncolumns, 1);
+	assert_string_equal(fk->ref_columns[0], "id");
+	orm_table_info_free(h);
+
+	h = inspect("sch_ca");
+	ti = orm_table_info_get(h);
+	fk = fk_on(ti, "b_id");
+	assert_non_null(fk);
+	assert_string_equal(fk->ref_table, "sch_cb");
+	assert_string_equal(fk->ref_columns[0], "id");
+	orm_table_info_free(h);
+
+	h = inspect("sch_pairref");
+	ti = orm_table_info_get(h);
+	fk = fk_on(ti, "py");
+	assert_non_null(fk);
+	assert_int_equal(fk->ncolumns, 2);
+	assert_string_equal(fk->ref_columns[0], "y");
+	assert_string_equal(fk->ref_columns[1], "x");
+	orm_table_info_free(h);
+
+	/* a dump inspects every table: it names the parent key explicitly */
+	assert_orm_ok(g_db, orm_schema_dump(&d, g_db, NULL, 0));
+	assert_non_null(strstr(d.ptr, "sch_emp"));
+	orm_buf_dispose(&d);
+
+	/* the key is enforced against the primary key */
+	exec_ok("INSERT INTO sch_emp (id, boss) VALUES (1, NULL), (2, 1)");
+	assert_int_equal(orm_exec(g_db, "INSERT INTO sch_emp (id, boss) VALUES (3, 99)"), ORM_EFOREIGNKEY);
+	assert_int_equal(count("SELECT COUNT(*) FROM sch_emp"), 2);
+	drop("sch_pairref");
+	drop("sch_pair");
+	drop("sch_emp");
+	exec_ok("PRAGMA foreign_keys = OFF");
+	drop("sch_ca");
+	drop("sch_cb");
+	exec_ok("PRAGMA foreign_keys = ON");
+}
+
 /* ---- Knex: .alter() drops the NOT NULL, DEFAULT and comment it does not repeat ---- */
 
 static void test_alter__column_keeps_properties(void **state)
@@ -1461,6 +1533,7 @@ int main(void)
 		cmocka_unit_test(test_quoting__weird_names),
 		cmocka_unit_test(test_errors__bad_input),
 		cmocka_unit_test(test_fk__referencing_column_matches),
+		cmocka_unit_test(test_fk__implicit_parent_key),
 		cmocka_unit_test(test_alter__column_keeps_properties),
 		cmocka_unit_test(test_alter__keys_and_columns),
 		cmocka_unit_test(test_rebuild__cascade_children_survive),
@@ -1474,6 +1547,15 @@ int main(void)
 		cmocka_unit_test(test_shared__chinook_introspect_and_dump),
 		cmocka_unit_test(test_shared__sakila_cycle),
 	};
-	orm_test_url_or_skip();
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	struct CMUnitTest run[sizeof(tests) / sizeof(tests[0])];
+	const char *url = orm_test_url_or_skip();
+	size_t i, n = 0;
+
+	/* SQLite-only syntax is not registered elsewhere: cmocka's skip() prints
+	 * "not ok ... # SKIP", which automake's TAP driver counts as a failure */
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (strncmp(url, "sqlite", 6) == 0 ||
+		    strcmp(tests[i].name, "test_fk__implicit_parent_key") != 0)
+			run[n++] = tests[i];
+	return _cmocka_run_group_tests("schema", run, n, group_setup, group_teardown);
 }

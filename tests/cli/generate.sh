@@ -1,0 +1,221 @@
+#!/bin/sh
+# ormtool generate models (TAP output, run by `make check`): generates the
+# models of the Chinook and Sakila sample databases (../shared/data; the
+# test is skipped when it is absent) on SQLite, checks that a second run
+# gives the same bytes, compiles the generated code with -Wall -Wextra
+# -Werror -std=c11, links programs that read real rows through the models
+# (tests/cli/generate/*_use.c), and checks that a misspelt column or
+# relation constant does not compile. With ORM_TEST_PG_URL /
+# ORM_TEST_MARIADB_URL set, the same on PostgreSQL (schema orm_gen_chinook)
+# and MariaDB (databases orm_gen_chinook, orm_gen_sakila), dropped at the end.
+# ORM_TEST_WRAPPER, when set, runs ormtool under it. CC picks the compiler.
+. "$(dirname "$0")/tap.sh"
+srcdir=${ORM_TEST_SRCDIR:-.}
+data=$srcdir/../shared/data
+if [ ! -f "$data/README.md" ]; then
+  echo "1..0 # SKIP ../shared/data is absent (sample databases)"
+  exit 0
+fi
+CC=${CC:-cc}
+if ! command -v "$CC" >/dev/null 2>&1; then
+  echo "1..0 # SKIP no C compiler ($CC)"
+  exit 0
+fi
+cd "$tmp" || exit 99
+
+# compile DIR SOURCE OBJECT: the generated code's own warning flags
+compile() {
+  $CC -std=c11 -Wall -Wextra -Werror -I"$srcdir/include" -I"$1" -c "$2" -o "$3"
+}
+# link_prog PROGRAM OBJECTS...: against the library just built
+link_prog() {
+  prog=$1; shift
+  "$builddir/libtool" --mode=link --quiet $CC -o "$prog" "$@" "$builddir/liborm.la"
+}
+# use PROGRAM URL DESCRIPTION: run a *_use program, renumbering its lines
+use() {
+  "$1" "$2" >"$tmp/use.out" 2>&1
+  st=$?
+  while IFS= read -r line; do
+    case $line in
+      "ok - "*) ok "$3: ${line#ok - }" ;;
+      "not ok - "*) not_ok "$3: ${line#not ok - }" ;;
+      *) echo "# $line" ;;
+    esac
+  done <"$tmp/use.out"
+  if [ "$st" = 0 ]; then ok "$3: the program exits 0"; else not_ok "$3: the program exits $st"; fi
+}
+# generate_check LABEL URL DIR NAME [OPTIONS...]: generate twice, same bytes, compile
+generate_check() {
+  label=$1 url=$2 dir=$3 name=$4; shift 4
+  mkdir -p "$dir" "$dir.again"
+  run 0 "$label: generate models" ot --url "$url" generate models --out "$dir" --name "$name" "$@"
+  run 0 "$label: generate again" ot --url "$url" generate models --out "$dir.again" --name "$name" "$@"
+  if cmp -s "$dir/$name.h" "$dir.again/$name.h" && cmp -s "$dir/$name.c" "$dir.again/$name.c"; then
+    ok "$label: two runs write the same bytes"
+  else
+    not_ok "$label: two runs differ"; diff "$dir/$name.h" "$dir.again/$name.h" | head -20 | sed 's/^/#  /'
+  fi
+  run 0 "$label: run into the same folder" ot --url "$url" generate models --out "$dir" --name "$name" "$@"
+  has out "$name.h (unchanged)" "$label: an unchanged file is not rewritten"
+  run 0 "$label: the generated source compiles with -Wall -Wextra -Werror" \
+    compile "$dir" "$dir/$name.c" "$dir/$name.o"
+}
+
+# the test programs
+loader=$tmp/load
+run 0 "compile the SQL loader" compile "$tmp" "$srcdir/tests/cli/generate/load.c" "$tmp/load.o"
+run 0 "link the SQL loader" link_prog "$loader" "$tmp/load.o"
+
+# ---- usage ----
+run 0 "generate --help" ot generate --help
+has out '^usage: ormtool generate models' "--help prints the usage"
+has out 'exit status: 0 done' "--help documents the exit statuses"
+run 0 "ormtool --help lists generate" ot --help
+has out '^  generate ' "--help lists generate"
+run 64 "generate without a subcommand" ot generate
+run 64 "generate with an unknown subcommand" ot generate views
+run 64 "generate models with an extra argument" ot generate models extra
+run 64 "--prefix must be a C name part" ot --url sqlite::memory: generate models --prefix 'Bad-'
+run 78 "no database" ot generate models
+has err 'DATABASE_URL' "no database: says how to give one"
+
+# ---- SQLite: Chinook ----
+chinook=$tmp/chinook.db
+run 0 "load Chinook into SQLite" "$loader" "sqlite:$chinook" "$data/chinook/Chinook_Sqlite.sql"
+chinook_url="sqlite:$chinook"
+run 65 "--tables with an unknown table" ot --url "$chinook_url" generate models --tables Artist,Nope
+has err 'no table Nope' "an unknown table is named"
+run 73 "--out must exist" ot --url "$chinook_url" generate models --out "$tmp/missing"
+mkdir -p "$tmp/dry"
+run 0 "--dry-run" ot --url "$chinook_url" --dry-run generate models --out "$tmp/dry"
+has out 'would write' "--dry-run says what it would write"
+if [ -e "$tmp/dry/models.h" ]; then not_ok "--dry-run writes nothing"; else ok "--dry-run writes nothing"; fi
+
+generate_check "sqlite chinook" "$chinook_url" "$tmp/c" models
+has c/models.h '^struct invoice_line {' "table InvoiceLine gives struct invoice_line"
+has c/models.h '^#define ARTIST_COL_ARTIST_ID "ArtistId"$' "column constants hold the column names"
+has c/models.h 'struct album \*albums; /\* has_many Album' "Artist has_many albums"
+has c/models.h 'struct artist \*artist; /\* belongs_to Artist' "Album belongs_to artist"
+has c/models.h 'struct track \*tracks; /\* belongs_to_many Track through PlaylistTrack' \
+  "Playlist belongs_to_many tracks through the join table"
+has c/models.h 'struct employee \*reports_to_employee;' "the self-reference is named after its column"
+hasnt c/models.h 'playlist_tracks' "no has_many to a pure join table"
+hasnt c/models.h '[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]' "no date in the output"
+run 0 "compile a program using the Chinook models" \
+  compile "$tmp/c" "$srcdir/tests/cli/generate/chinook_use.c" "$tmp/c/use.o"
+run 0 "link it" link_prog "$tmp/c/use" "$tmp/c/use.o" "$tmp/c/models.o" && use "$tmp/c/use" "$chinook_url" "sqlite chinook"
+
+# a misspelt column / relation / member does not compile; the right one does
+cat >"$tmp/spell.c" <<'EOF'
+#include "models.h"
+int main(void)
+{
+	orm_query *q = orm_query_new(ARTIST_TABLE);
+	orm_with w[] = { ORM_WITH(ARTIST_REL_ALBUMS) };
+	struct artist a = { 0 };
+	int rc = orm_query_where(q, COLUMN, "=", orm_text("AC/DC"));
+	orm_query_free(q);
+	return rc + (int)(sizeof(w) / sizeof(w[0])) + (int)a.MEMBER;
+}
+EOF
+spell() {
+  $CC -std=c11 -Wall -Wextra -Werror -I"$srcdir/include" -I"$tmp/c" "$@" -c "$tmp/spell.c" -o "$tmp/spell.o"
+}
+run 0 "the column and member spelt right compile" spell -DCOLUMN=ARTIST_COL_NAME -DMEMBER=artist_id
+run 1 "a misspelt column constant does not compile" spell -DCOLUMN=ARTIST_COL_NAEM -DMEMBER=artist_id
+has err 'ARTIST_COL_NAEM' "the compiler names the misspelt constant"
+run 1 "a column constant of another table does not exist" spell -DCOLUMN=ARTIST_COL_TITLE -DMEMBER=artist_id
+run 1 "a misspelt member does not compile" spell -DCOLUMN=ARTIST_COL_NAME -DMEMBER=artistid
+sed 's/ARTIST_REL_ALBUMS/ARTIST_REL_ALBUM/' "$tmp/spell.c" >"$tmp/spell2.c" && mv "$tmp/spell2.c" "$tmp/spell.c"
+run 1 "a misspelt relation constant does not compile" spell -DCOLUMN=ARTIST_COL_NAME -DMEMBER=artist_id
+
+# --tables and --prefix
+mkdir -p "$tmp/sub"
+run 0 "--tables Artist,Album" ot --url "$chinook_url" generate models --out "$tmp/sub" --tables Album,Artist \
+  --name music --prefix ch_
+has sub/music.h '^#define MUSIC_COUNT 2$' "--tables: two models"
+has sub/music.h '^struct ch_artist {' "--prefix: struct ch_artist"
+has sub/music.h '^#define CH_ALBUM_REL_ARTIST "artist"$' "--prefix: constants"
+hasnt sub/music.h 'tracks' "--tables: no relation to a table left out"
+run 0 "--tables output compiles" compile "$tmp/sub" "$tmp/sub/music.c" "$tmp/sub/music.o"
+
+# ---- SQLite: Sakila ----
+sakila=$tmp/sakila.db
+# foreign keys off while loading: the data refers forward (store <-> staff)
+run 0 "load Sakila into SQLite" "$loader" "sqlite:$sakila?foreign_keys=off" \
+  "$data/sakila/jooq_sqlite-sakila-schema.sql" "$data/sakila/sakila_sqlite_data_DERIVED_from_mysql_official.sql"
+generate_check "sqlite sakila" "sqlite:$sakila" "$tmp/s" sakila
+has s/sakila.h 'struct film \*films_by_original_language;' "two keys to one table are told apart"
+has s/sakila.h 'struct actor \*actors; /\* belongs_to_many actor through film_actor' \
+  "film belongs_to_many actors (film_actor has a last_update column)"
+run 0 "compile a program using the Sakila models" \
+  compile "$tmp/s" "$srcdir/tests/cli/generate/sakila_use.c" "$tmp/s/use.o"
+run 0 "link it" link_prog "$tmp/s/use" "$tmp/s/use.o" "$tmp/s/sakila.o" && use "$tmp/s/use" "sqlite:$sakila" "sqlite sakila"
+
+# ---- PostgreSQL ----
+# with_options URL 'k=v': URL with one more query option
+with_option() {
+  case $1 in *\?*) echo "$1&$2" ;; *) echo "$1?$2" ;; esac
+}
+if [ -n "${ORM_TEST_PG_URL:-}" ]; then
+  pg=$ORM_TEST_PG_URL
+  pgc=$(with_option "$pg" 'options=-csearch_path%3Dorm_gen_chinook')
+  sed '1,/^\\c /d' "$data/chinook/Chinook_PostgreSql.sql" >"$tmp/chinook_pg.sql"
+  run 0 "pg: schema orm_gen_chinook" ot --url "$pg" query \
+    'DROP SCHEMA IF EXISTS orm_gen_chinook CASCADE' && \
+  run 0 "pg: create it" ot --url "$pg" query 'CREATE SCHEMA orm_gen_chinook' && \
+  run 0 "pg: load Chinook" "$loader" "$pgc" "$tmp/chinook_pg.sql"
+  generate_check "pg chinook" "$pgc" "$tmp/pg" models
+  run 0 "pg: compile the Chinook program" compile "$tmp/pg" "$srcdir/tests/cli/generate/chinook_use.c" "$tmp/pg/use.o"
+  run 0 "pg: link it" link_prog "$tmp/pg/use" "$tmp/pg/use.o" "$tmp/pg/models.o" && use "$tmp/pg/use" "$pgc" "pg chinook"
+  # --schema: qualified table names, from a connection on another schema
+  generate_check "pg chinook --schema" "$pg" "$tmp/pgs" models --schema orm_gen_chinook
+  has pgs/models.h '^#define ARTIST_TABLE "orm_gen_chinook.artist"$' "--schema qualifies the table names"
+  run 0 "pg --schema: compile the Chinook program" \
+    compile "$tmp/pgs" "$srcdir/tests/cli/generate/chinook_use.c" "$tmp/pgs/use.o"
+  run 0 "pg --schema: link it" link_prog "$tmp/pgs/use" "$tmp/pgs/use.o" "$tmp/pgs/models.o" && \
+    use "$tmp/pgs/use" "$pg" "pg chinook --schema"
+  run 0 "pg: drop the schema" ot --url "$pg" query 'DROP SCHEMA orm_gen_chinook CASCADE'
+else
+  echo "# PostgreSQL part skipped: ORM_TEST_PG_URL is not set"
+fi
+
+# ---- MariaDB ----
+# on_database URL DB: the URL with its database replaced
+on_database() {
+  base=${1%%\?*}
+  echo "${base%/*}/$2${1#"$base"}"
+}
+if [ -n "${ORM_TEST_MARIADB_URL:-}" ]; then
+  my=$ORM_TEST_MARIADB_URL
+  myc=$(on_database "$my" orm_gen_chinook)
+  mys=$(on_database "$my" orm_gen_sakila)
+  sed '1,/^USE /d' "$data/chinook/Chinook_MySql.sql" >"$tmp/chinook_my.sql"
+  # the tables of the jOOQ port, without its triggers, views and routines
+  { echo 'SET FOREIGN_KEY_CHECKS = 0;'
+    sed -n '/^USE sakila;/,/^CREATE VIEW/p' "$data/sakila/jooq_mysql-sakila-schema.sql" |
+      sed -e '1d' -e '$d' -e '/^DELIMITER ;;/,/^DELIMITER ;/d'
+    echo 'SET FOREIGN_KEY_CHECKS = 1;'; } >"$tmp/sakila_my.sql"
+  for db in orm_gen_chinook orm_gen_sakila; do
+    run 0 "mariadb: database $db" ot --url "$my" query "DROP DATABASE IF EXISTS $db" && \
+    run 0 "mariadb: create $db" ot --url "$my" query "CREATE DATABASE $db CHARACTER SET utf8mb4"
+  done
+  run 0 "mariadb: load Chinook" "$loader" "$myc" "$tmp/chinook_my.sql"
+  run 0 "mariadb: load the Sakila tables" "$loader" "$mys" "$tmp/sakila_my.sql"
+  generate_check "mariadb chinook" "$myc" "$tmp/my" models
+  run 0 "mariadb: compile the Chinook program" compile "$tmp/my" "$srcdir/tests/cli/generate/chinook_use.c" "$tmp/my/use.o"
+  run 0 "mariadb: link it" link_prog "$tmp/my/use" "$tmp/my/use.o" "$tmp/my/models.o" && use "$tmp/my/use" "$myc" "mariadb chinook"
+  generate_check "mariadb sakila" "$mys" "$tmp/mys" sakila
+  has mys/sakila.h 'bool active;' "mariadb: TINYINT(1) is a bool"
+  run 0 "mariadb: compile the Sakila program" compile "$tmp/mys" "$srcdir/tests/cli/generate/sakila_use.c" "$tmp/mys/use.o"
+  run 0 "mariadb: link it" link_prog "$tmp/mys/use" "$tmp/mys/use.o" "$tmp/mys/sakila.o"
+  for db in orm_gen_chinook orm_gen_sakila; do
+    run 0 "mariadb: drop $db" ot --url "$my" query "DROP DATABASE $db"
+  done
+else
+  echo "# MariaDB part skipped: ORM_TEST_MARIADB_URL is not set"
+fi
+
+echo "1..$n"
+exit $fail
