@@ -1,0 +1,35 @@
+#!/bin/sh
+# The benchmark is not a test: this only checks (TAP, `make check`) that
+# bench/bench runs the whole workload once at S=1 on SQLite, and on
+# PostgreSQL / MariaDB when ORM_TEST_PG_URL / ORM_TEST_MARIADB_URL are set,
+# and that liborm and the hand-written raw-driver code agree on every
+# phase's row count and checksum (exit status 0). Nothing about time.
+builddir=${ORM_TEST_BUILDDIR:-.}
+bench=$builddir/bench/bench
+if [ ! -x "$bench" ]; then
+  echo "1..0 # SKIP $bench not built"
+  exit 0
+fi
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+set -- "sqlite:$tmp/bench.db"
+[ -n "${ORM_TEST_PG_URL:-}" ] && set -- "$@" "$ORM_TEST_PG_URL"
+[ -n "${ORM_TEST_MARIADB_URL:-}" ] && set -- "$@" "$ORM_TEST_MARIADB_URL"
+echo "1..$#"
+n=0
+fail=0
+for url in "$@"; do
+  n=$((n + 1))
+  name=${url%%:*}
+  # shellcheck disable=SC2086
+  if ${ORM_TEST_WRAPPER:-} "$bench" -s 1 -r 1 --db orm_bench "$url" >"$tmp/out" 2>"$tmp/err" &&
+     grep -q '^results agree$' "$tmp/out"; then
+    echo "ok $n - $name: six phases ran, liborm and raw agree"
+  else
+    echo "not ok $n - $name: bench failed or disagreed"
+    sed 's/^/#   /' "$tmp/out" "$tmp/err"
+    fail=1
+  fi
+done
+exit $fail

@@ -1,0 +1,1 @@
+UPDATE fk_books SET price = 5.00 WHERE id >= 101;
