@@ -132,10 +132,16 @@ static int failures;
 	} \
 } while (0)
 
+/* the bookkeeping table of this example (not orm_migrations, so that it
+ * can share a scratch database with other projects) */
+#define BLOG_MIGRATIONS_TABLE "blog_migrations"
+
 static const char *const tables[] = {
-	"blog_post_tags", "blog_comments", "blog_tags", "blog_posts", "blog_users"
+	"blog_post_tags", "blog_comments", "blog_tags", "blog_posts", "blog_users",
+	BLOG_MIGRATIONS_TABLE
 };
 
+/* What a failed earlier run may have left behind. */
 static void drop_tables(void)
 {
 	size_t i;
@@ -144,67 +150,28 @@ static void drop_tables(void)
 		orm_schema_drop_table(db, tables[i], ORM_SCHEMA_IF_EXISTS);
 }
 
-/* The schema, with the schema builder (the same code on every dialect). */
-static int create_schema(void)
+/*
+ * The schema comes from the migrations in `dir` (one YAML file, the same
+ * on every dialect), applied as `ormtool migrate latest` would.
+ */
+static int migrate(const char *dir, int up)
 {
-	orm_table *t;
-	orm_col *c;
-	int rc;
+	orm_migrate_opts opts = ORM_MIGRATE_OPTS_INIT;
+	int count = 0, rc;
 
-	t = orm_table_new("blog_users");
-	orm_table_increments(t, "id");
-	c = orm_table_string(t, "email", 255);
-	orm_col_not_null(c);
-	orm_col_unique(c);
-	orm_table_string(t, "name", 100);
-	orm_table_string(t, "password_hash", 100);
-	orm_table_timestamps(t);
-	rc = orm_schema_create_table(db, t, 0);
-	orm_table_free(t);
-	if (rc < 0)
-		return rc;
-
-	t = orm_table_new("blog_posts");
-	orm_table_increments(t, "id");
-	orm_col_references(orm_table_integer(t, "user_id"), "blog_users", "id");
-	orm_col_not_null(orm_table_string(t, "title", 200));
-	orm_table_text(t, "body");
-	orm_col_default(orm_table_boolean(t, "published"), orm_bool(0));
-	orm_table_integer(t, "views");
-	rc = orm_schema_create_table(db, t, 0);
-	orm_table_free(t);
-	if (rc < 0)
-		return rc;
-
-	t = orm_table_new("blog_comments");
-	orm_table_increments(t, "id");
-	orm_col_references(orm_table_integer(t, "post_id"), "blog_posts", "id");
-	orm_col_not_null(orm_table_text(t, "body"));
-	rc = orm_schema_create_table(db, t, 0);
-	orm_table_free(t);
-	if (rc < 0)
-		return rc;
-
-	t = orm_table_new("blog_tags");
-	orm_table_increments(t, "id");
-	orm_col_unique(orm_table_string(t, "name", 50));
-	rc = orm_schema_create_table(db, t, 0);
-	orm_table_free(t);
-	if (rc < 0)
-		return rc;
-
-	t = orm_table_new("blog_post_tags");
-	orm_col_references(orm_table_integer(t, "post_id"), "blog_posts", "id");
-	orm_col_references(orm_table_integer(t, "tag_id"), "blog_tags", "id");
-	orm_table_primary(t, (const char *[]){ "post_id", "tag_id" }, 2, NULL);
-	rc = orm_schema_create_table(db, t, 0);
-	orm_table_free(t);
+	opts.directory = dir;
+	opts.table = BLOG_MIGRATIONS_TABLE;
+	rc = up ? orm_migrate_latest(db, &opts, &count)
+		: orm_migrate_rollback(db, &opts, 0, 1, &count);
+	if (rc == 0)
+		printf("%s %d migration(s) from %s\n", up ? "applied" : "rolled back", count, dir);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	const char *url = argc > 1 ? argv[1] : "sqlite::memory:";
+	const char *migrations = argc > 2 ? argv[2] : "migrations";
 	struct user ada = { 0 }, grace = { 0 }, found = { 0 }, dup = { 0 };
 	struct post posts[4];
 	struct tag tags[3];
@@ -225,7 +192,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	drop_tables();
-	CHECK(create_schema());
+	CHECK(migrate(migrations, 1));
 	printf("schema created on %s\n", orm_dialect_name(orm_conn_dialect(db)));
 
 	/* save: INSERT ... RETURNING the id */
@@ -353,8 +320,13 @@ out:
 	model_clear(&grace, &user_model);
 	model_clear(&found, &user_model);
 	model_clear(&dup, &user_model);
-	if (db)
+	if (db) {
+		if (migrate(migrations, 0) < 0) {
+			fprintf(stderr, "blog: rollback failed: %s\n", orm_conn_errmsg(db));
+			failures++;
+		}
 		drop_tables();
+	}
 	orm_close(db);
 	if (failures) {
 		fprintf(stderr, "blog: %d step(s) failed\n", failures);
