@@ -5,8 +5,10 @@
  *
  * Run structure:
  *   SQLite      lock = BEGIN IMMEDIATE held for the whole run (foreign keys
- *               off before it); each migration is a savepoint with its
- *               record; foreign keys are checked before each is released.
+ *               off before it), plus flock() on "<file>-migrate.lock" for
+ *               the no-transaction migrations that run outside it; each
+ *               migration is a savepoint with its record; foreign keys are
+ *               checked before each is released.
  *   PostgreSQL  lock = session advisory lock; each migration and its record
  *               in one transaction.
  *   MariaDB     lock = GET_LOCK(); each statement runs on its own and the
@@ -22,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +74,7 @@ struct orm_migrator {
 	char *lock_name;      /* MariaDB */
 	int fk_was_on;        /* SQLite, while locked */
 	int saved_busy;       /* SQLite busy_timeout to restore */
+	int lock_fd;          /* SQLite: flock()ed "<database>-migrate.lock", -1 if none */
 	/* state read from the database */
 	int have_table, have_ptable;
 	struct record *recs;
@@ -442,6 +447,7 @@ int orm_migrator_new(orm_migrator **out, orm_conn *conn, const orm_migrate_opts 
 	m->conn = conn;
 	m->d = orm_conn_dialect(conn);
 	m->o = *opts;
+	m->lock_fd = -1;
 	m->table = orm__strdup(opts->table && *opts->table ? opts->table : DEFAULT_TABLE);
 	m->ptable = m->table ? orm__sprintf("%s_progress", m->table) : NULL;
 	m->dir = opts->directory ? orm__strdup(opts->directory) : NULL;
@@ -525,6 +531,7 @@ static void free_state(orm_migrator *m)
 
 static int sqlite_unlock(orm_migrator *m, int commit);
 static int lock_release(orm_migrator *m);
+static void sqlite_file_unlock(orm_migrator *m);
 
 void orm_migrator_free(orm_migrator *m)
 {
@@ -536,6 +543,7 @@ void orm_migrator_free(orm_migrator *m)
 		m->user_locked = 0;
 		lock_release(m);
 	}
+	sqlite_file_unlock(m);
 	for (i = 0; i < m->n; i++)
 		mig_dispose(&m->migs[i]);
 	orm__free(m->migs);
@@ -982,6 +990,86 @@ static void report_wait(orm_migrator *m, int *reported)
 	orm_buf_dispose(&msg);
 }
 
+/*
+ * SQLite: the write transaction is the lock, but a migration that opts out
+ * of transactions runs after it is released. So that no other runner takes
+ * the database (and "resumes" the running migration) meanwhile, a runner on
+ * a database file also holds an exclusive flock() on "<file>-migrate.lock"
+ * beside it, from its first lock to the end of the command. The kernel drops
+ * it when the process dies, so it cannot stay stuck after a crash. The file
+ * is left in place (removing a lock file races with its next user); an
+ * in-memory database has no file and needs none.
+ */
+static int sqlite_file_lock(orm_migrator *m, int64_t start, long timeout, int *reported)
+{
+	orm_buf path = ORM_BUF_INIT;
+	orm_stmt *st = NULL;
+	const char *file = NULL;
+	int rc, fd;
+
+	if (m->lock_fd >= 0)
+		return 0;
+	if ((rc = orm_prepare_uncached(&st, m->conn,
+				       "SELECT file FROM pragma_database_list WHERE name = 'main'")) < 0)
+		return cerr(m, rc, "cannot read the database's file name");
+	if ((rc = orm_stmt_step(st)) == ORM_ROW)
+		file = orm_column_text(st, 0, NULL);
+	if (rc < 0) {
+		orm_stmt_free(st);
+		return cerr(m, rc, "cannot read the database's file name");
+	}
+	if (!file || !*file) {
+		orm_stmt_free(st);
+		return 0;
+	}
+	rc = orm_buf_printf(&path, "%s-migrate.lock", file);
+	orm_stmt_free(st);
+	if (rc < 0)
+		return merr(m, ORM_ENOMEM, "out of memory");
+	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = merr(m, ORM_EIO, "%s: cannot open the migration lock file: %s", path.ptr, strerror(errno));
+		orm_buf_dispose(&path);
+		return rc;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = merr(m, ORM_EIO, "%s: cannot lock: %s", path.ptr, strerror(errno));
+			break;
+		}
+		if (now_ms() - start >= timeout) {
+			rc = merr(m, ORM_EBUSY, "timed out after %lld ms waiting for the migration lock, held by "
+				  "another runner on this database (a connection holding a write transaction "
+				  "on it, or running a migration outside one; lock file %s)",
+				  (long long)(now_ms() - start), path.ptr);
+			break;
+		}
+		if (!*reported) {
+			*reported = 1;
+			emit(m, ORM_MIGRATE_EV_LOCK_WAIT, NULL, 0, NULL,
+			     "waiting for the migration lock, held by another runner on this database (a "
+			     "connection holding a write transaction on it, or running a migration outside one)",
+			     0, 0);
+		}
+		sleep_ms(50);
+	}
+	orm_buf_dispose(&path);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	m->lock_fd = fd;
+	return 0;
+}
+
+static void sqlite_file_unlock(orm_migrator *m)
+{
+	if (m->lock_fd >= 0) {
+		close(m->lock_fd); /* drops the flock */
+		m->lock_fd = -1;
+	}
+}
+
 static int lock_acquire(orm_migrator *m)
 {
 	int64_t start = now_ms(), got = 0;
@@ -1034,6 +1122,8 @@ static int lock_acquire(orm_migrator *m)
 		}
 	} else {
 		int64_t busy = 5000;
+		if ((rc = sqlite_file_lock(m, start, timeout, &reported)) < 0)
+			return rc;
 		if ((rc = orm_schema_foreign_keys_off(m->conn, &m->fk_was_on)) < 0)
 			return cerr(m, rc, "cannot turn foreign keys off for the migration");
 		if (orm_query_int(m->conn, &busy, "PRAGMA busy_timeout", NULL, 0) < 0)
@@ -1109,8 +1199,11 @@ static int lock_release(orm_migrator *m)
 
 	if (!m->locked)
 		return 0;
-	if (m->d == ORM_DIALECT_SQLITE)
-		return sqlite_unlock(m, 1);
+	if (m->d == ORM_DIALECT_SQLITE) {
+		rc = sqlite_unlock(m, 1);
+		sqlite_file_unlock(m);
+		return rc;
+	}
 	if (m->d == ORM_DIALECT_POSTGRES) {
 		k = orm_int(m->pg_key);
 		rc = orm_query_int(m->conn, &got, "SELECT CASE WHEN pg_advisory_unlock(?) THEN 1 ELSE 0 END", &k, 1);
@@ -1833,6 +1926,8 @@ static int end_cmd(orm_migrator *m, int rc)
 		if (lrc < 0)
 			m->locked = 0;
 	}
+	if (!m->user_locked)
+		sqlite_file_unlock(m);
 	if (rc == 0 && lrc < 0)
 		rc = *orm_migrator_errmsg(m) ? lrc : cerr(m, lrc, "cannot release the migration lock");
 	return rc;

@@ -63,7 +63,10 @@
  *   names the statement; the next run resumes after the last statement
  *   applied (provided those statements are unchanged). Migrations with
  *   `transaction: false` run the same way on every dialect (on SQLite the
- *   write lock is released while such a migration runs).
+ *   write transaction is released while such a migration runs; a runner on
+ *   a database file also holds an exclusive flock() on
+ *   "<file>-migrate.lock", created beside it and left there, for the whole
+ *   command, so that no other runner starts meanwhile).
  *
  * The formats, the commands and the guarantees are described in
  * doc/migrations.md.
