@@ -55,6 +55,7 @@ struct progress {
 	char *name;
 	int direction;        /* 1 up, -1 down */
 	int64_t steps_done, step_stmts_done, stmts_done;
+	char *step_sql;       /* statements of the unfinished step (STEP_SQL_SEP-joined), or NULL */
 	char *hash;
 	char *error;          /* "" when none */
 };
@@ -104,6 +105,8 @@ struct run {
 	int64_t stmts;        /* statements done in all */
 	int have_prow;        /* a progress row exists */
 	int inflight;         /* resumed after a crash inside the next statement */
+	const char *step_sql; /* resume: the stored statements of the unfinished step, or NULL */
+	orm_buf cur_step;     /* statements of the running step, STEP_SQL_SEP-joined, for the progress row */
 	const char *cur_sql;  /* statement being run (for messages) */
 	const char *cur_desc;
 	orm_buf fail;         /* what failed */
@@ -261,8 +264,8 @@ static int bookkeeping_ddl(orm_migrator *m, orm_buf *main_sql, orm_buf *prog_sql
 				    "CREATE TABLE IF NOT EXISTS %s (name VARCHAR(255) NOT NULL PRIMARY KEY, "
 				    "direction VARCHAR(4) NOT NULL, checksum VARCHAR(64), steps_done INTEGER NOT NULL, "
 				    "step_statements_done INTEGER NOT NULL, statements_done INTEGER NOT NULL, "
-				    "prefix_hash VARCHAR(16) NOT NULL, error %s, updated_at %s NOT NULL)%s",
-				    pt.ptr, txt, ts, tail);
+				    "prefix_hash VARCHAR(16) NOT NULL, error %s, step_sql %s, updated_at %s NOT NULL)%s",
+				    pt.ptr, txt, txt, ts, tail);
 out:
 	orm_buf_dispose(&t);
 	orm_buf_dispose(&pt);
@@ -523,6 +526,7 @@ static void free_state(orm_migrator *m)
 		orm__free(m->progs[i].name);
 		orm__free(m->progs[i].hash);
 		orm__free(m->progs[i].error);
+		orm__free(m->progs[i].step_sql);
 	}
 	orm__free(m->progs);
 	m->progs = NULL;
@@ -628,7 +632,7 @@ static int load_state(orm_migrator *m)
 		orm_buf_clear(&qt);
 		if ((rc = qident(m, &qt, m->ptable)) < 0 ||
 		    (rc = orm_buf_printf(&sql, "SELECT name, direction, steps_done, step_statements_done, statements_done, "
-					 "prefix_hash, error FROM %s ORDER BY name", qt.ptr)) < 0)
+					 "prefix_hash, error, step_sql FROM %s ORDER BY name", qt.ptr)) < 0)
 			goto nomem;
 		if ((rc = orm_prepare_uncached(&st, m->conn, sql.ptr)) < 0) {
 			rc = cerr(m, rc, "cannot read the progress table");
@@ -656,6 +660,8 @@ static int load_state(orm_migrator *m)
 			p->hash = col_dup(st, 5);
 			p->error = col_dup(st, 6);
 			if (!p->name || !p->hash || !p->error)
+				goto nomem;
+			if (!orm_column_is_null(st, 7) && !(p->step_sql = col_dup(st, 7)))
 				goto nomem;
 		}
 		if (rc != ORM_DONE) {
@@ -1386,7 +1392,7 @@ static int write_progress(struct run *r, const char *error)
 {
 	orm_migrator *m = r->m;
 	orm_buf sql = ORM_BUF_INIT, qt = ORM_BUF_INIT;
-	orm_value p[8];
+	orm_value p[9];
 	char hex[17];
 	int rc;
 
@@ -1397,12 +1403,13 @@ static int write_progress(struct run *r, const char *error)
 		goto out;
 	if (!r->have_prow) {
 		rc = orm_buf_printf(&sql, "INSERT INTO %s (direction, checksum, steps_done, step_statements_done, "
-				    "statements_done, prefix_hash, error, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, %s, ?)",
+				    "statements_done, prefix_hash, error, step_sql, updated_at, name) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, %s, ?)",
 				    qt.ptr, now_sql(m->d));
 	} else {
 		rc = orm_buf_printf(&sql, "UPDATE %s SET direction = ?, checksum = ?, steps_done = ?, "
 				    "step_statements_done = ?, statements_done = ?, prefix_hash = ?, error = ?, "
-				    "updated_at = %s WHERE name = ?", qt.ptr, now_sql(m->d));
+				    "step_sql = ?, updated_at = %s WHERE name = ?", qt.ptr, now_sql(m->d));
 	}
 	if (rc < 0)
 		goto out;
@@ -1413,8 +1420,11 @@ static int write_progress(struct run *r, const char *error)
 	p[4] = orm_int(r->stmts);
 	p[5] = orm_text(hex);
 	p[6] = error ? orm_text(error) : orm_null();
-	p[7] = orm_text(r->mig->name);
-	if ((rc = orm_exec_params(m->conn, NULL, sql.ptr, p, 8)) < 0) {
+	/* inside a step: its statements, so that a resume runs exactly these
+	 * (they cannot be generated again from the half-changed table) */
+	p[7] = (r->step_stmts > 0 || error) && r->cur_step.size ? orm_text(r->cur_step.ptr) : orm_null();
+	p[8] = orm_text(r->mig->name);
+	if ((rc = orm_exec_params(m->conn, NULL, sql.ptr, p, 9)) < 0) {
 		rc = cerr(m, rc, "cannot record the migration's progress");
 		goto out;
 	}
@@ -1549,7 +1559,7 @@ static int run_stmt(struct run *r, const orm__mig_op *op, const char *sql, const
 static int already_done(orm_conn *c)
 {
 	const orm_error *e = orm_conn_error(c);
-	static const int my[] = { 1050, 1051, 1060, 1061, 1091, 1826, 1022, 1068 };
+	static const int my[] = { 1050, 1051, 1054, 1060, 1061, 1091, 1826, 1022, 1068 };
 	static const char *const pg[] = { "42P07", "42701", "42710", "42P06", "42P01", "42703", "42704" };
 	size_t i;
 
@@ -1567,6 +1577,30 @@ static int already_done(orm_conn *c)
 	default:
 		return strstr(e->message, "already exists") || strstr(e->message, "no such ") ||
 		       strstr(e->message, "duplicate column name");
+	}
+}
+
+/* Separates the statements of a step in the progress row (a control
+ * character that generated DDL never contains). */
+#define STEP_SQL_SEP "\n\x1e\n"
+
+static int split_step_sql(orm_sql_list *l, const char *text)
+{
+	const char *p = text, *e;
+	char *one;
+	int rc;
+
+	for (;;) {
+		e = strstr(p, STEP_SQL_SEP);
+		if (!(one = orm__strndup(p, e ? (size_t)(e - p) : strlen(p))))
+			return ORM_ENOMEM;
+		rc = orm_sql_list_add(l, one);
+		orm__free(one);
+		if (rc < 0)
+			return rc;
+		if (!e)
+			return 0;
+		p = e + strlen(STEP_SQL_SEP);
 	}
 }
 
@@ -1621,7 +1655,12 @@ static int run_op(struct run *r, const orm__mig_op *op, const orm_value *params,
 		goto out;
 	}
 	/* tracked: MariaDB statement by statement; elsewhere one op at a time */
-	if (m->d == ORM_DIALECT_MARIADB && op->kind != ORM__OP_SQL) {
+	if (m->d == ORM_DIALECT_MARIADB && op->kind != ORM__OP_SQL && r->step_sql) {
+		/* resumed inside this step: the statements recorded when it began */
+		if ((rc = split_step_sql(&l, r->step_sql)) < 0)
+			goto out;
+		r->step_sql = NULL;
+	} else if (m->d == ORM_DIALECT_MARIADB && op->kind != ORM__OP_SQL) {
 		if ((rc = op_statements(r, op, &l)) < 0) {
 			fail_desc(r, rc, op, NULL);
 			goto out;
@@ -1630,6 +1669,15 @@ static int run_op(struct run *r, const orm__mig_op *op, const orm_value *params,
 		if ((rc = orm_sql_list_add(&l, op->kind == ORM__OP_SQL ? op->sql : op->desc)) < 0)
 			goto out;
 	}
+	orm_buf_clear(&r->cur_step);
+	/* generated statements (MariaDB) are kept in the progress row while the
+	 * step runs: a resume cannot generate them again from the changed table */
+	for (i = 0; m->d == ORM_DIALECT_MARIADB && op->kind != ORM__OP_SQL && i < l.count; i++)
+		if ((i && orm_buf_puts(&r->cur_step, STEP_SQL_SEP) < 0) ||
+		    orm_buf_puts(&r->cur_step, l.items[i]) < 0) {
+			rc = merr(m, ORM_ENOMEM, "out of memory");
+			goto out;
+		}
 	for (i = 0; i < l.count; i++) {
 		uint64_t h_after = orm__fnv1a64(r->hash, l.items[i], strlen(l.items[i]));
 		if ((int64_t)i < r->step_stmts) {
@@ -1785,6 +1833,7 @@ static int apply(orm_migrator *m, struct mig *g, int dir, int64_t batch)
 		r.skip_steps = pr->steps_done;
 		r.skip_stmts = pr->step_stmts_done;
 		r.step_stmts = pr->step_stmts_done;
+		r.step_sql = pr->step_sql;
 		r.stmts = pr->stmts_done;
 		snprintf(r.want_hash, sizeof(r.want_hash), "%s", pr->hash);
 		r.verify = 1;
@@ -1889,6 +1938,7 @@ out:
 			rc = lrc;
 	}
 	orm_buf_dispose(&r.fail);
+	orm_buf_dispose(&r.cur_step);
 	return rc;
 }
 
