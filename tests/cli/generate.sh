@@ -22,15 +22,18 @@ if ! command -v "$CC" >/dev/null 2>&1; then
   exit 0
 fi
 cd "$tmp" || exit 99
+# a sanitizer build of the library (.ci/run's asan stage) needs the programs
+# linked against it built with the same -fsanitize flags
+SAN=$(sed -n 's/^CFLAGS = //p' "$builddir/Makefile" 2>/dev/null | tr ' ' '\n' | grep '^-fsanitize=' | tr '\n' ' ')
 
 # compile DIR SOURCE OBJECT: the generated code's own warning flags
 compile() {
-  $CC -std=c11 -Wall -Wextra -Werror -I"$srcdir/include" -I"$1" -c "$2" -o "$3"
+  $CC $SAN -std=c11 -Wall -Wextra -Werror -I"$srcdir/include" -I"$1" -c "$2" -o "$3"
 }
 # link_prog PROGRAM OBJECTS...: against the library just built
 link_prog() {
   prog=$1; shift
-  "$builddir/libtool" --mode=link --quiet $CC -o "$prog" "$@" "$builddir/liborm.la"
+  "$builddir/libtool" --mode=link --quiet $CC $SAN -o "$prog" "$@" "$builddir/liborm.la"
 }
 # use PROGRAM URL DESCRIPTION: run a *_use program, renumbering its lines
 use() {
@@ -120,7 +123,7 @@ int main(void)
 }
 EOF
 spell() {
-  $CC -std=c11 -Wall -Wextra -Werror -I"$srcdir/include" -I"$tmp/c" "$@" -c "$tmp/spell.c" -o "$tmp/spell.o"
+  $CC $SAN -std=c11 -Wall -Wextra -Werror -I"$srcdir/include" -I"$tmp/c" "$@" -c "$tmp/spell.c" -o "$tmp/spell.o"
 }
 run 0 "the column and member spelt right compile" spell -DCOLUMN=ARTIST_COL_NAME -DMEMBER=artist_id
 run 1 "a misspelt column constant does not compile" spell -DCOLUMN=ARTIST_COL_NAEM -DMEMBER=artist_id
