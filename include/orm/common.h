@@ -18,7 +18,9 @@
 # define ORM_BEGIN_DECL extern "C" {
 # define ORM_END_DECL }
 #else
+/** Opens the extern "C" block around declarations when compiled as C++; empty in C. */
 # define ORM_BEGIN_DECL
+/** Closes the block opened by ORM_BEGIN_DECL; empty in C. */
 # define ORM_END_DECL
 #endif
 
@@ -26,13 +28,16 @@
 # define ORM_EXTERN(type) extern __attribute__((visibility("default"))) type
 # define ORM_FORMAT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
+/** Declares an exported library function returning @p type (default visibility with GCC/Clang). */
 # define ORM_EXTERN(type) extern type
+/** Marks a printf-like function: argument @p a is the format, @p b the first variadic one (GCC/Clang only). */
 # define ORM_FORMAT_PRINTF(a, b)
 #endif
 
 /** Version of the headers; compare with orm_version_number() at run time. */
 #define ORM_VERSION "0.1.0"
-#define ORM_VERSION_NUMBER 100 /* major*10000 + minor*100 + patch */
+/** Numeric version of the headers: major*10000 + minor*100 + patch. */
+#define ORM_VERSION_NUMBER 100
 
 ORM_BEGIN_DECL
 
@@ -76,11 +81,12 @@ ORM_EXTERN(void) orm_free(void *ptr);
  * anything was written (or NULL when nothing was).
  */
 typedef struct orm_buf {
-	char *ptr;
+	char *ptr;    /**< the text, NUL-terminated; NULL while nothing was written */
 	size_t size;  /**< bytes used, excluding the terminating NUL */
 	size_t asize; /**< bytes allocated */
 } orm_buf;
 
+/** Initialiser for an empty orm_buf (no memory allocated yet). */
 #define ORM_BUF_INIT { NULL, 0, 0 }
 
 /** Free the buffer's memory and reset it to ORM_BUF_INIT. */

@@ -61,6 +61,7 @@
 
 ORM_BEGIN_DECL
 
+/** A loaded configuration (opaque): one environment's databases. */
 typedef struct orm_config orm_config;
 
 /** One database of the chosen environment. All strings are owned by the orm_config. */
@@ -81,6 +82,7 @@ typedef struct orm_config_db {
  * Look for ormtool.yaml (or ormtool.yml) in `start_dir` (NULL: the
  * current folder) and then in each parent folder.
  * @param[out] path the file's path, appended to `path` (caller-owned buffer)
+ * @param start_dir the folder to start in, or NULL for the current folder
  * @return 0, ORM_ENOTFOUND when there is none, ORM_ENOMEM.
  */
 ORM_EXTERN(int) orm_config_find(orm_buf *path, const char *start_dir);
@@ -136,6 +138,8 @@ ORM_EXTERN(const orm_config_db *) orm_config_db_at(const orm_config *cfg, size_t
  * databases and no name, fails with ORM_EINVAL and a message listing
  * them ("choose one with --db NAME or --all-databases").
  * @param[out] out the database (owned by cfg)
+ * @param cfg the configuration
+ * @param name the database's name, or NULL
  * @return 0, ORM_ENOTFOUND (no such name; the message lists the names),
  *         ORM_EINVAL.
  */

@@ -56,7 +56,9 @@
 
 ORM_BEGIN_DECL
 
+/** An open database connection (opaque); made by orm_open(), closed by orm_close(). */
 typedef struct orm_conn orm_conn;
+/** A prepared statement (opaque); made by orm_prepare(), released by orm_stmt_free(). */
 typedef struct orm_stmt orm_stmt;
 
 /**
@@ -77,6 +79,7 @@ typedef struct orm_stmt orm_stmt;
  * @param[out] out the connection; set even on failure (unless ORM_ENOMEM
  *             or ORM_EINVAL), so that orm_conn_error() can say why; the
  *             caller always calls orm_close() on it.
+ * @param url the connection URL, in one of the forms above
  * @return 0, ORM_EURL, ORM_ENODRIVER, ORM_ECONNECT, ORM_ENOMEM, ORM_EINVAL.
  */
 ORM_EXTERN(int) orm_open(orm_conn **out, const char *url);
@@ -108,7 +111,12 @@ ORM_EXTERN(int) orm_exec(orm_conn *conn, const char *sql);
 
 /**
  * Run one statement with parameters, discarding any rows.
+ * @param conn the connection
  * @param[out] affected rows changed (may be NULL)
+ * @param sql one statement with `?` placeholders
+ * @param params the values for the placeholders, in order
+ * @param nparams the number of values in `params`
+ * @return 0 or a negative error code.
  */
 ORM_EXTERN(int) orm_exec_params(orm_conn *conn, int64_t *affected, const char *sql,
 				const orm_value *params, int nparams);
@@ -118,6 +126,9 @@ ORM_EXTERN(int) orm_exec_params(orm_conn *conn, int64_t *affected, const char *s
  * statement cache when the same SQL text was prepared before and its
  * statement is not in use; orm_stmt_free() gives it back to the cache.
  * @param[out] out the statement (NULL on failure)
+ * @param conn the connection
+ * @param sql one statement with `?` placeholders
+ * @return 0 or a negative error code.
  */
 ORM_EXTERN(int) orm_prepare(orm_stmt **out, orm_conn *conn, const char *sql);
 
@@ -141,11 +152,15 @@ ORM_EXTERN(int) orm_stmt_param_count(const orm_stmt *stmt);
 
 /** Bind parameter `idx` (1-based). @return 0, ORM_EINVAL (bad index), ORM_ENOMEM. */
 ORM_EXTERN(int) orm_bind_null(orm_stmt *stmt, int idx);
+/** Bind a boolean (non-zero is true). @return as orm_bind_null(). */
 ORM_EXTERN(int) orm_bind_bool(orm_stmt *stmt, int idx, int b);
+/** Bind a 64-bit integer. @return as orm_bind_null(). */
 ORM_EXTERN(int) orm_bind_int(orm_stmt *stmt, int idx, int64_t v);
+/** Bind a double. @return as orm_bind_null(). */
 ORM_EXTERN(int) orm_bind_double(orm_stmt *stmt, int idx, double v);
 /** `len` < 0 means strlen(s); s == NULL binds NULL. */
 ORM_EXTERN(int) orm_bind_text(orm_stmt *stmt, int idx, const char *s, long len, orm_bind_lifetime lt);
+/** Bind `len` bytes at `p` as a blob (p NULL with len 0 binds an empty blob). */
 ORM_EXTERN(int) orm_bind_blob(orm_stmt *stmt, int idx, const void *p, size_t len, orm_bind_lifetime lt);
 /** Bind any value (text-like payloads handled per `lt`). */
 ORM_EXTERN(int) orm_bind_value(orm_stmt *stmt, int idx, const orm_value *v, orm_bind_lifetime lt);
@@ -175,16 +190,24 @@ ORM_EXTERN(int) orm_column_count(orm_stmt *stmt);
 ORM_EXTERN(const char *) orm_column_name(orm_stmt *stmt, int col);
 /** The value's type in the current row (ORM_TYPE_NULL for NULL). */
 ORM_EXTERN(orm_type) orm_column_type(orm_stmt *stmt, int col);
+/** @return 1 if column `col` of the current row is SQL NULL, else 0. */
 ORM_EXTERN(int) orm_column_is_null(orm_stmt *stmt, int col);
 /** Integer value (bools as 0/1, text parsed; 0 for NULL or unparsable). */
 ORM_EXTERN(int64_t) orm_column_int(orm_stmt *stmt, int col);
+/** Floating-point value (integers converted, text parsed; 0 for NULL, blobs or unparsable text). */
 ORM_EXTERN(double) orm_column_double(orm_stmt *stmt, int col);
 /**
  * Text of the value (numbers formatted); NULL for SQL NULL. Borrowed until
  * the next step, reset or free. NUL-terminated.
+ * @param stmt the statement, positioned on a row
+ * @param col the column (0-based)
  * @param[out] len length in bytes (may be NULL)
  */
 ORM_EXTERN(const char *) orm_column_text(orm_stmt *stmt, int col, size_t *len);
+/**
+ * Bytes of the value (numbers as their text); NULL for SQL NULL, with
+ * `*len` 0. Borrowed like orm_column_text(). `len` may be NULL.
+ */
 ORM_EXTERN(const void *) orm_column_blob(orm_stmt *stmt, int col, size_t *len);
 /**
  * The value with its type; text-like payloads borrowed until the next step.

@@ -15,8 +15,9 @@
 
 ORM_BEGIN_DECL
 
+/** Return codes of the library's functions: 0 on success, negative on failure. */
 typedef enum orm_error_code {
-	ORM_OK = 0,
+	ORM_OK = 0,            /**< success */
 	ORM_ERROR = -1,        /**< generic failure; see the message */
 	ORM_ENOMEM = -2,       /**< out of memory */
 	ORM_EINVAL = -3,       /**< invalid argument (NULL handle, bad index, ...) */
@@ -41,8 +42,8 @@ typedef enum orm_error_code {
 } orm_error_code;
 
 /** Positive cursor results of orm_stmt_step(). */
-#define ORM_ROW 100
-#define ORM_DONE 101
+#define ORM_ROW 100 /**< a row is available to read */
+#define ORM_DONE 101 /**< the statement has finished; no more rows */
 
 /** @return a static, human-readable name for a return code; never NULL. */
 ORM_EXTERN(const char *) orm_strerror(int code);

@@ -81,7 +81,9 @@
 
 ORM_BEGIN_DECL
 
+/** A migration runner (opaque) over one connection; made by orm_migrator_new(). */
 typedef struct orm_migrator orm_migrator;
+/** What a C migration works through (opaque): its connection and dry-run state. */
 typedef struct orm_migration_ctx orm_migration_ctx;
 
 /* ------------------------------------------------------------------ */
@@ -98,7 +100,7 @@ typedef int (*orm_migration_fn)(orm_migration_ctx *ctx, void *payload);
 /** A migration compiled into the application. */
 typedef struct orm_migration_def {
 	const char *name;      /**< "YYYYMMDDHHMMSS_name" */
-	orm_migration_fn up;
+	orm_migration_fn up;   /**< applies the migration */
 	orm_migration_fn down; /**< NULL: cannot be rolled back */
 	int no_transaction;    /**< run outside a transaction, statement by statement */
 } orm_migration_def;
@@ -114,10 +116,15 @@ ORM_EXTERN(int) orm_migration_exec_params(orm_migration_ctx *ctx, const char *sq
 					  const orm_value *params, int nparams);
 /** The schema builder's operations, run (or printed) as part of the migration. */
 ORM_EXTERN(int) orm_migration_create_table(orm_migration_ctx *ctx, const orm_table *t, unsigned flags);
+/** orm_schema_alter_table() as part of the migration. */
 ORM_EXTERN(int) orm_migration_alter_table(orm_migration_ctx *ctx, const orm_table *t);
+/** orm_schema_drop_table() as part of the migration. */
 ORM_EXTERN(int) orm_migration_drop_table(orm_migration_ctx *ctx, const char *name, unsigned flags);
+/** orm_schema_rename_table() as part of the migration. */
 ORM_EXTERN(int) orm_migration_rename_table(orm_migration_ctx *ctx, const char *from, const char *to);
+/** orm_schema_create_schema() as part of the migration. */
 ORM_EXTERN(int) orm_migration_create_schema(orm_migration_ctx *ctx, const char *name, unsigned flags);
+/** orm_schema_drop_schema() as part of the migration. */
 ORM_EXTERN(int) orm_migration_drop_schema(orm_migration_ctx *ctx, const char *name, unsigned flags);
 
 /**@}*/
@@ -137,16 +144,17 @@ typedef enum orm_migrate_event_kind {
 
 /** An event; strings are borrowed for the duration of the callback. */
 typedef struct orm_migrate_event {
-	orm_migrate_event_kind kind;
+	orm_migrate_event_kind kind; /**< what happened; says which fields are set */
 	const char *name;     /**< migration name, or NULL */
 	int direction;        /**< 1 up, -1 down, 0 none */
 	const char *sql;      /**< ORM_MIGRATE_EV_STATEMENT: the statement */
 	const char *message;  /**< LOCK_WAIT, RESUME, NOTICE */
 	int64_t duration_ms;  /**< DONE */
 	int64_t batch;        /**< DONE (up) */
-	int dry_run;
+	int dry_run;          /**< 1 when the runner is in a dry run */
 } orm_migrate_event;
 
+/** Current version of orm_migrate_opts, stored in its `version` field. */
 #define ORM_MIGRATE_OPTS_VERSION 1
 
 /** Options of a migrator. Initialise with ORM_MIGRATE_OPTS_INIT; fields are only appended. */
@@ -154,16 +162,18 @@ typedef struct orm_migrate_opts {
 	unsigned version;                      /**< ORM_MIGRATE_OPTS_VERSION */
 	const char *directory;                 /**< folder of .yaml/.yml/.sql files; NULL: none */
 	const orm_migration_def *migrations;   /**< C migrations, may be NULL */
-	size_t nmigrations;
+	size_t nmigrations;                    /**< number of entries in `migrations` */
 	void *payload;                         /**< passed to the C migrations */
 	const char *table;                     /**< bookkeeping table; NULL: "orm_migrations" */
 	int dry_run;                           /**< print (via on_event) and change nothing */
 	int allow_out_of_order;                /**< apply pending migrations older than the newest applied */
 	long lock_timeout_ms;                  /**< 0: 60000; < 0: do not wait */
+	/** Called for every event (see orm_migrate_event_kind); may be NULL. */
 	void (*on_event)(const orm_migrate_event *ev, void *event_payload);
-	void *event_payload;
+	void *event_payload;                   /**< passed unchanged to `on_event` */
 } orm_migrate_opts;
 
+/** Initialiser for orm_migrate_opts with the defaults of every field. */
 #define ORM_MIGRATE_OPTS_INIT { ORM_MIGRATE_OPTS_VERSION, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, NULL }
 
 /**@}*/
@@ -178,6 +188,8 @@ typedef struct orm_migrate_opts {
  *             EINVAL) so that orm_migrator_errmsg() can say why; always
  *             free it with orm_migrator_free(). It borrows `conn` and the
  *             C migration table; the options' strings are copied.
+ * @param conn the connection to migrate
+ * @param opts the options (see orm_migrate_opts)
  * @return 0, ORM_EPARSE (bad file or name, with FILE:LINE:COL), ORM_EIO,
  *         ORM_ECONFLICT (two migrations with one name), ORM_EINVAL, ORM_ENOMEM.
  */
@@ -191,6 +203,7 @@ ORM_EXTERN(const char *) orm_migrator_errmsg(const orm_migrator *m);
 
 /**
  * Apply every pending migration, as one new batch.
+ * @param m the migrator
  * @param[out] count migrations applied (may be NULL)
  * @return 0 (also when there was nothing to do), ORM_ECONFLICT (edited,
  *         missing or out-of-order files: the message lists them),
@@ -234,7 +247,7 @@ typedef struct orm_migration_info {
 	const char *name;             /**< YYYYMMDDHHMMSS_name */
 	const char *path;             /**< source file, "" for C migrations and missing ones */
 	const char *format;           /**< "yaml", "sql", "c", "" (missing) */
-	orm_migration_state state;
+	orm_migration_state state;    /**< pending, applied, modified, missing or partial */
 	int64_t batch;                /**< 0 when not applied */
 	const char *applied_at;       /**< "YYYY-MM-DD HH:MM:SS" (UTC), "" when not applied */
 	int64_t duration_ms;          /**< -1 when not applied */
@@ -249,6 +262,7 @@ typedef struct orm_migration_info {
  * Read the state of every migration (applied ones first in the order
  * they were applied, then pending ones in order), and of the lock.
  * Never creates or locks anything.
+ * @param m the migrator
  * @param[out] list array owned by the migrator, valid until the next call on it
  * @param[out] n number of entries
  */
@@ -284,6 +298,8 @@ ORM_EXTERN(int) orm_migrator_unlock(orm_migrator *m, int force);
  * Write a new, ready-to-fill migration file `DIR/YYYYMMDDHHMMSS_name.EXT`
  * with the current UTC time.
  * @param[out] path the new file's path, appended (may be NULL)
+ * @param dir the migrations folder (created when missing)
+ * @param name the migration's name (letters, digits and _)
  * @param format "yaml" (NULL) or "sql"
  * @param[out] errmsg why it failed, appended (may be NULL)
  * @return 0, ORM_EINVAL (bad name: letters, digits, _), ORM_EIO (with
@@ -299,7 +315,9 @@ ORM_EXTERN(int) orm_migration_make(orm_buf *path, const char *dir, const char *n
  */
 /**@{*/
 
+/** orm_migrator_new() + orm_migrator_latest() + orm_migrator_free(). */
 ORM_EXTERN(int) orm_migrate_latest(orm_conn *conn, const orm_migrate_opts *opts, int *count);
+/** orm_migrator_new() + orm_migrator_rollback() + orm_migrator_free(). */
 ORM_EXTERN(int) orm_migrate_rollback(orm_conn *conn, const orm_migrate_opts *opts, int steps, int all,
 				     int *count);
 

@@ -186,8 +186,8 @@ enum {
 
 /** A binary value owned like a string: `ptr` is NULL for SQL NULL. */
 typedef struct orm_bytes {
-	unsigned char *ptr;
-	size_t len;
+	unsigned char *ptr; /**< the bytes, NULL for SQL NULL */
+	size_t len;         /**< number of bytes at `ptr` */
 } orm_bytes;
 
 /** How a field is stored in the struct. */
@@ -224,23 +224,23 @@ enum {
  * marked changed.
  */
 typedef struct orm_field {
-	const char *name;
-	orm_ctype ctype;
+	const char *name;  /**< the struct member's name */
+	orm_ctype ctype;   /**< C type of the member */
 	orm_type type;     /**< SQL value type bound and expected (ORM_TYPE_NULL: any, for ORM_CT_VALUE) */
-	size_t offset;
+	size_t offset;     /**< offsetof the member in the model's struct */
 	size_t size;       /**< sizeof the member */
-	unsigned flags;
-	const char *column;
-	const char *defval;
+	unsigned flags;    /**< ORM_PK, ORM_AUTO, ORM_NULLABLE, ... */
+	const char *column; /**< column name; NULL: the field's name */
+	const char *defval; /**< client-side default in text form, or NULL */
 } orm_field;
 
 /** Relation kinds. */
 typedef enum orm_rel_kind {
-	ORM_REL_HAS_ONE = 1,
-	ORM_REL_BELONGS_TO,
-	ORM_REL_HAS_MANY,
-	ORM_REL_BELONGS_TO_MANY,
-	ORM_REL_HAS_MANY_THROUGH
+	ORM_REL_HAS_ONE = 1,      /**< one target row refers to the parent */
+	ORM_REL_BELONGS_TO,       /**< the parent refers to one target row */
+	ORM_REL_HAS_MANY,         /**< many target rows refer to the parent */
+	ORM_REL_BELONGS_TO_MANY,  /**< targets linked to the parent through a pivot table */
+	ORM_REL_HAS_MANY_THROUGH  /**< targets referring to rows of an intermediate model that refer to the parent */
 } orm_rel_kind;
 
 struct orm_model;
@@ -261,13 +261,13 @@ struct orm_model;
  */
 typedef struct orm_relation {
 	const char *name;             /**< "posts": the path element of ORM_WITH */
-	orm_rel_kind kind;
+	orm_rel_kind kind;            /**< the kind of association */
 	size_t offset;                /**< member `TT *` */
 	size_t count_offset;          /**< member `size_t` (many kinds); (size_t)-1 for one */
-	const struct orm_model *target;
-	const char *foreign_key;
-	const char *other_key;
-	const char *local_key;
+	const struct orm_model *target; /**< model of the related objects */
+	const char *foreign_key;      /**< see the table above; NULL: default */
+	const char *other_key;        /**< see the table above; NULL: default */
+	const char *local_key;        /**< see the table above; NULL: the parent's primary key */
 	const char *pivot;            /**< belongs_to_many: pivot table */
 	const struct orm_model *through; /**< has_many_through */
 } orm_relation;
@@ -283,15 +283,16 @@ typedef struct orm_model {
 	const char *table;          /**< "users" or "schema.users" */
 	size_t size;                /**< sizeof the struct */
 	size_t state_offset;        /**< offsetof the orm_model_state member */
-	const orm_field *fields;
-	size_t nfields;
-	const orm_relation *relations;
-	size_t nrelations;
+	const orm_field *fields;    /**< the fields, in column order */
+	size_t nfields;             /**< number of entries in `fields` */
+	const orm_relation *relations; /**< the relations, or NULL */
+	size_t nrelations;          /**< number of entries in `relations` */
 	unsigned flags;             /**< ORM_MODEL_* */
 } orm_model;
 
 /* ---- descriptor macros ---- */
 
+/** Number of elements of array `a`. */
 #define ORM_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -299,10 +300,11 @@ typedef struct orm_model {
 # define ORM__TYPECHECK(T, m, CT) \
 	(0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((T *)0)->m), CT) ? 1 : -1]))
 #else
+/** Internal: 0, or (GCC and Clang only) a compile error when member `m` of `T` is not of type `CT`. */
 # define ORM__TYPECHECK(T, m, CT) 0
 #endif
 
-/* Base of every field macro; `...` starts with the flags and may add
+/** Base of every field macro; `...` starts with the flags and may add
  * designated initialisers: .column = "col", .defval = "text". */
 #define ORM_FIELD_(T, m, CT, CTYPE, VTYPE, ...) \
 	{ .name = #m, .ctype = (CTYPE), .type = (VTYPE), \
@@ -321,12 +323,19 @@ typedef struct orm_model {
 #define ORM_FIELD_TEXT(T, m, ...) ORM_FIELD_(T, m, char *, ORM_CT_STR, ORM_TYPE_TEXT, __VA_ARGS__)
 /** char * member holding a value of a text-form type (ORM_TYPE_DECIMAL, _DATE, _TIMESTAMP, ...). */
 #define ORM_FIELD_STR_TYPED(T, m, VTYPE, ...) ORM_FIELD_(T, m, char *, ORM_CT_STR, VTYPE, __VA_ARGS__)
+/** char * member holding a decimal as text ("12.50"). */
 #define ORM_FIELD_DECIMAL(T, m, ...) ORM_FIELD_STR_TYPED(T, m, ORM_TYPE_DECIMAL, __VA_ARGS__)
+/** char * member holding a date ("YYYY-MM-DD"). */
 #define ORM_FIELD_DATE(T, m, ...) ORM_FIELD_STR_TYPED(T, m, ORM_TYPE_DATE, __VA_ARGS__)
+/** char * member holding a time of day ("HH:MM:SS"). */
 #define ORM_FIELD_TIME(T, m, ...) ORM_FIELD_STR_TYPED(T, m, ORM_TYPE_TIME, __VA_ARGS__)
+/** char * member holding a timestamp without zone. */
 #define ORM_FIELD_TIMESTAMP(T, m, ...) ORM_FIELD_STR_TYPED(T, m, ORM_TYPE_TIMESTAMP, __VA_ARGS__)
+/** char * member holding a timestamp with zone (read back in UTC). */
 #define ORM_FIELD_TIMESTAMPTZ(T, m, ...) ORM_FIELD_STR_TYPED(T, m, ORM_TYPE_TIMESTAMPTZ, __VA_ARGS__)
+/** char * member holding a JSON document as text. */
 #define ORM_FIELD_JSON(T, m, ...) ORM_FIELD_STR_TYPED(T, m, ORM_TYPE_JSON, __VA_ARGS__)
+/** char * member holding a UUID as text. */
 #define ORM_FIELD_UUID(T, m, ...) ORM_FIELD_STR_TYPED(T, m, ORM_TYPE_UUID, __VA_ARGS__)
 /** char[N] member holding text in place (no allocation). */
 #define ORM_FIELD_CHARS(T, m, ...) \
@@ -345,9 +354,11 @@ typedef struct orm_model {
 
 /* Relations: `...` starts with the target model's address and may add
  * .foreign_key, .other_key, .local_key, .pivot, .through. */
+/** Base of the to-one relation macros: member `TT *m`; `...` starts with the target model's address. */
 #define ORM_REL_ONE_(T, m, KIND, TT, ...) \
 	{ .name = #m, .kind = (KIND), .offset = offsetof(T, m) + ORM__TYPECHECK(T, m, TT *), \
 	  .count_offset = (size_t)-1, .target = __VA_ARGS__ }
+/** Base of the to-many relation macros: members `TT *m` and `size_t cnt`; `...` starts with the target model's address. */
 #define ORM_REL_MANY_(T, m, cnt, KIND, TT, ...) \
 	{ .name = #m, .kind = (KIND), .offset = offsetof(T, m) + ORM__TYPECHECK(T, m, TT *), \
 	  .count_offset = offsetof(T, cnt) + ORM__TYPECHECK(T, cnt, size_t), .target = __VA_ARGS__ }
@@ -384,6 +395,7 @@ typedef struct orm_model {
  * Check a descriptor without a database: field count and offsets, flag
  * combinations, defaults that parse, a primary key for ORM_AUTO, relation
  * members, targets and the key fields they need.
+ * @param m the model descriptor
  * @param[out] err a message naming the model and the field/relation at
  *             fault (may be NULL); appended to.
  * @return 0 or ORM_EINVAL.
@@ -512,15 +524,16 @@ struct orm__coll;
  * orm_collection_free(). Initialise with ORM_COLLECTION_INIT.
  */
 typedef struct orm_collection {
-	const orm_model *model;
+	const orm_model *model; /**< model of the objects */
 	void *items;       /**< count objects of model->size bytes */
-	size_t count;
+	size_t count;      /**< number of objects in `items` */
 	int64_t total;     /**< orm_collection_fetch_page(): rows of the whole query; else count */
 	int64_t page;      /**< orm_collection_fetch_page(): 1-based page; else 0 */
 	int64_t page_size; /**< orm_collection_fetch_page(): rows per page; else 0 */
-	struct orm__coll *priv;
+	struct orm__coll *priv; /**< internal storage (arena, loaded relations); do not touch */
 } orm_collection;
 
+/** Initialiser for an empty orm_collection. */
 #define ORM_COLLECTION_INIT { NULL, NULL, 0, 0, 0, 0, NULL }
 
 /** Object i of the collection (NULL when out of range). */
@@ -553,7 +566,9 @@ typedef struct orm_with {
 	size_t max_keys;
 } orm_with;
 
+/** An orm_with initialiser for `path` with no constraint. */
 #define ORM_WITH(path) { (path), NULL, 0 }
+/** An orm_with initialiser for `path` constrained by `query` (borrowed). */
 #define ORM_WITH_WHERE(path, query) { (path), (query), 0 }
 
 /** orm_collection_fetch() then orm_collection_load(). */
@@ -640,6 +655,12 @@ ORM_EXTERN(int) orm_model_attach(void *obj, orm_conn *conn, const orm_model *m, 
 /**
  * belongs_to_many: delete the pivot rows linking `obj` to the `n` target
  * keys; `ids` NULL and `n` 0 deletes all of obj's links.
+ * @param obj the parent object (persisted)
+ * @param conn the connection
+ * @param m the parent's model
+ * @param relation the belongs_to_many relation's name
+ * @param ids the target keys to unlink
+ * @param n the number of entries in `ids`
  * @param[out] removed rows deleted (may be NULL)
  */
 ORM_EXTERN(int) orm_model_detach(void *obj, orm_conn *conn, const orm_model *m, const char *relation,
@@ -662,6 +683,8 @@ ORM_EXTERN(int) orm_model_sync(void *obj, orm_conn *conn, const orm_model *m, co
  * read and write them with orm_model_get() / orm_model_set(), and use
  * them with every model_ / collection_ function.
  * @param[out] out free with orm_model_free().
+ * @param conn the connection
+ * @param table the table ("name" or "schema.name")
  */
 ORM_EXTERN(int) orm_model_from_table(orm_model **out, orm_conn *conn, const char *table);
 /** Free a model made by orm_model_from_table(). NULL is a no-op. */

@@ -42,7 +42,9 @@
 
 ORM_BEGIN_DECL
 
+/** A query being built (opaque): SELECT, INSERT, UPDATE, DELETE or upsert. */
 typedef struct orm_query orm_query;
+/** A condition (opaque), for where, having and join on; owned by whoever it is handed to. */
 typedef struct orm_expr orm_expr;
 
 /* ---- expressions (conditions), for where / having / join on ---- */
@@ -60,8 +62,11 @@ ORM_EXTERN(orm_expr *) orm_expr_in(const char *col, const orm_value *vals, size_
 ORM_EXTERN(orm_expr *) orm_expr_not_in(const char *col, const orm_value *vals, size_t n);
 /** `col IN (subquery)`; steals sub. */
 ORM_EXTERN(orm_expr *) orm_expr_in_query_new(const char *col, orm_query *sub);
+/** `col IS NULL`. */
 ORM_EXTERN(orm_expr *) orm_expr_null(const char *col);
+/** `col IS NOT NULL`. */
 ORM_EXTERN(orm_expr *) orm_expr_not_null(const char *col);
+/** `col BETWEEN lo AND hi` (both bounds included). */
 ORM_EXTERN(orm_expr *) orm_expr_between(const char *col, orm_value lo, orm_value hi);
 /** `EXISTS (subquery)`; steals sub. */
 ORM_EXTERN(orm_expr *) orm_expr_exists_new(orm_query *sub);
@@ -79,6 +84,7 @@ typedef enum orm_agg {
 	ORM_AGG_MAX,
 	ORM_AGG_COUNT_DISTINCT
 } orm_agg;
+/** `AGG(col) op v`, for orm_query_having_new(); col NULL means `*`. */
 ORM_EXTERN(orm_expr *) orm_expr_agg_cmp(orm_agg agg, const char *col, const char *op, orm_value v);
 /** `(a AND b)`; steals both. */
 ORM_EXTERN(orm_expr *) orm_expr_and(orm_expr *a, orm_expr *b);
@@ -106,31 +112,44 @@ ORM_EXTERN(const char *) orm_query_errmsg(const orm_query *q);
 ORM_EXTERN(int) orm_query_from_as(orm_query *q, const char *alias);
 
 /* select list */
+/** Add column `col` to the select list (none at all selects `*`). */
 ORM_EXTERN(int) orm_query_select(orm_query *q, const char *col);
+/** Add `col AS alias` to the select list. */
 ORM_EXTERN(int) orm_query_select_as(orm_query *q, const char *col, const char *alias);
 /** A raw select expression, pasted as is (with `?` bindings). */
 ORM_EXTERN(int) orm_query_select_raw(orm_query *q, const char *sql, const orm_value *binds, size_t n);
 /** `AGG(col) AS alias`; col NULL means `*`; alias may be NULL. */
 ORM_EXTERN(int) orm_query_select_agg(orm_query *q, orm_agg agg, const char *col, const char *alias);
+/** Make it `SELECT DISTINCT`. */
 ORM_EXTERN(int) orm_query_distinct(orm_query *q);
 
 /* where; every call is ANDed with the previous conditions unless `or_` */
+/** AND condition `e` into WHERE; steals e. */
 ORM_EXTERN(int) orm_query_where_new(orm_query *q, orm_expr *e);
+/** OR condition `e` into WHERE; steals e. */
 ORM_EXTERN(int) orm_query_or_where_new(orm_query *q, orm_expr *e);
+/** AND `col op v` into WHERE (operators as for orm_expr_cmp()). */
 ORM_EXTERN(int) orm_query_where(orm_query *q, const char *col, const char *op, orm_value v);
+/** OR `col op v` into WHERE. */
 ORM_EXTERN(int) orm_query_or_where(orm_query *q, const char *col, const char *op, orm_value v);
+/** AND `col IN (vals[0..n-1])` into WHERE, as orm_expr_in(). */
 ORM_EXTERN(int) orm_query_where_in(orm_query *q, const char *col, const orm_value *vals, size_t n);
+/** AND `col IS NULL` into WHERE. */
 ORM_EXTERN(int) orm_query_where_null(orm_query *q, const char *col);
+/** AND `col IS NOT NULL` into WHERE. */
 ORM_EXTERN(int) orm_query_where_not_null(orm_query *q, const char *col);
+/** AND `col BETWEEN lo AND hi` into WHERE. */
 ORM_EXTERN(int) orm_query_where_between(orm_query *q, const char *col, orm_value lo, orm_value hi);
+/** AND a raw SQL fragment with `?` placeholders into WHERE, as orm_expr_raw(). */
 ORM_EXTERN(int) orm_query_where_raw(orm_query *q, const char *sql, const orm_value *binds, size_t n);
 
 /* joins */
+/** Kinds of JOIN. */
 typedef enum orm_join_type {
-	ORM_JOIN_INNER = 1,
-	ORM_JOIN_LEFT,
+	ORM_JOIN_INNER = 1, /**< `INNER JOIN` */
+	ORM_JOIN_LEFT,      /**< `LEFT JOIN` */
 	ORM_JOIN_RIGHT, /**< SQLite older than 3.39 rejects it when the statement is prepared */
-	ORM_JOIN_CROSS
+	ORM_JOIN_CROSS      /**< `CROSS JOIN`, without ON */
 } orm_join_type;
 /** `JOIN table ON left op right` (both column names). table may carry no alias; use orm_query_join_as. */
 ORM_EXTERN(int) orm_query_join(orm_query *q, orm_join_type type, const char *table,
@@ -140,7 +159,9 @@ ORM_EXTERN(int) orm_query_join_on_new(orm_query *q, orm_join_type type, const ch
 				      const char *alias, orm_expr *on);
 
 /* grouping and ordering */
+/** Add `col` to GROUP BY. */
 ORM_EXTERN(int) orm_query_group_by(orm_query *q, const char *col);
+/** AND condition `e` into HAVING (see orm_expr_agg_cmp()); steals e. */
 ORM_EXTERN(int) orm_query_having_new(orm_query *q, orm_expr *e);
 enum {
 	ORM_ASC = 0,
@@ -148,13 +169,16 @@ enum {
 	ORM_NULLS_FIRST = 2, /**< emulated with `col IS NULL DESC` on MariaDB */
 	ORM_NULLS_LAST = 4
 };
+/** Add `col` to ORDER BY; flags: ORM_ASC or ORM_DESC, or'ed with ORM_NULLS_FIRST or ORM_NULLS_LAST. */
 ORM_EXTERN(int) orm_query_order_by(orm_query *q, const char *col, int flags);
+/** Add a raw SQL expression to ORDER BY, pasted as is. */
 ORM_EXTERN(int) orm_query_order_by_raw(orm_query *q, const char *sql);
 /**
  * Limit and offset; negative means none. Both are bound parameters, so
  * every page of a listing reuses one prepared statement.
  */
 ORM_EXTERN(int) orm_query_limit(orm_query *q, int64_t n);
+/** Offset (rows skipped); negative means none. See orm_query_limit(). */
 ORM_EXTERN(int) orm_query_offset(orm_query *q, int64_t n);
 /** Append `FOR UPDATE` (ignored on SQLite, whose write transaction already locks). */
 ORM_EXTERN(int) orm_query_for_update(orm_query *q);
@@ -247,7 +271,12 @@ ORM_EXTERN(int) orm_query_run(orm_conn *conn, const orm_query *q, int64_t *affec
  * Large inserts are split as in orm_query_run(). With
  * orm_query_on_conflict_ignore(), a skipped row gives no id on PostgreSQL
  * and SQLite, and the existing row's id on MariaDB.
+ * @param conn the connection
+ * @param q the INSERT query
+ * @param id_col the generated column to return
  * @param[out] ids array of *nids ids, freed with orm_free().
+ * @param[out] nids the number of ids
+ * @return 0 or a negative error code.
  */
 ORM_EXTERN(int) orm_query_insert_ids(orm_conn *conn, const orm_query *q, const char *id_col,
 				     int64_t **ids, size_t *nids);

@@ -89,7 +89,9 @@
 
 ORM_BEGIN_DECL
 
+/** A table definition being built (opaque), for create or alter. */
 typedef struct orm_table orm_table;
+/** A column of an orm_table (opaque), owned by its table. */
 typedef struct orm_col orm_col;
 
 /** Column types. Append-only. */
@@ -132,6 +134,7 @@ ORM_EXTERN(const char *) orm_col_type_name(orm_col_type t);
  * camelCase Knex spellings "bigIncrements", "bigInteger", "smallint",
  * "dateTime", "bool", "jsonb", "blob", "varchar", "int", "bigint").
  * @param[out] out the type
+ * @param name the type name
  * @return 0 or ORM_EINVAL for an unknown name.
  */
 ORM_EXTERN(int) orm_col_type_parse(orm_col_type *out, const char *name);
@@ -209,20 +212,31 @@ ORM_EXTERN(orm_col *) orm_table_add_column(orm_table *t, const char *name, orm_c
 
 /** Conveniences over orm_table_add_column(). */
 ORM_EXTERN(orm_col *) orm_table_increments(orm_table *t, const char *name);
+/** An ORM_COL_BIG_INCREMENTS column. */
 ORM_EXTERN(orm_col *) orm_table_big_increments(orm_table *t, const char *name);
+/** An ORM_COL_INTEGER column. */
 ORM_EXTERN(orm_col *) orm_table_integer(orm_table *t, const char *name);
+/** An ORM_COL_BIG_INTEGER column. */
 ORM_EXTERN(orm_col *) orm_table_big_integer(orm_table *t, const char *name);
+/** An ORM_COL_SMALL_INTEGER column. */
 ORM_EXTERN(orm_col *) orm_table_small_integer(orm_table *t, const char *name);
+/** An ORM_COL_TEXT column. */
 ORM_EXTERN(orm_col *) orm_table_text(orm_table *t, const char *name);
 /** varchar(length); length <= 0 means 255. */
 ORM_EXTERN(orm_col *) orm_table_string(orm_table *t, const char *name, int length);
+/** An ORM_COL_FLOAT column. */
 ORM_EXTERN(orm_col *) orm_table_float(orm_table *t, const char *name);
+/** An ORM_COL_DOUBLE column. */
 ORM_EXTERN(orm_col *) orm_table_double(orm_table *t, const char *name);
 /** Exact decimal; precision <= 0 means 10, scale < 0 means 2. */
 ORM_EXTERN(orm_col *) orm_table_decimal(orm_table *t, const char *name, int precision, int scale);
+/** An ORM_COL_BOOLEAN column. */
 ORM_EXTERN(orm_col *) orm_table_boolean(orm_table *t, const char *name);
+/** An ORM_COL_DATE column. */
 ORM_EXTERN(orm_col *) orm_table_date(orm_table *t, const char *name);
+/** An ORM_COL_TIME column. */
 ORM_EXTERN(orm_col *) orm_table_time(orm_table *t, const char *name);
+/** An ORM_COL_DATETIME column. */
 ORM_EXTERN(orm_col *) orm_table_datetime(orm_table *t, const char *name);
 /** Timestamp without (with_tz = 0) or with (with_tz != 0) time zone. */
 ORM_EXTERN(orm_col *) orm_table_timestamp(orm_table *t, const char *name, int with_tz);
@@ -232,10 +246,13 @@ ORM_EXTERN(orm_col *) orm_table_timestamp(orm_table *t, const char *name, int wi
  * a trigger.) @return 0 or the table's error.
  */
 ORM_EXTERN(int) orm_table_timestamps(orm_table *t);
+/** An ORM_COL_JSON column. */
 ORM_EXTERN(orm_col *) orm_table_json(orm_table *t, const char *name);
+/** An ORM_COL_UUID column. */
 ORM_EXTERN(orm_col *) orm_table_uuid(orm_table *t, const char *name);
 /** An enum of n values (copied). */
 ORM_EXTERN(orm_col *) orm_table_enum(orm_table *t, const char *name, const char *const *values, size_t n);
+/** An ORM_COL_BINARY column. */
 ORM_EXTERN(orm_col *) orm_table_binary(orm_table *t, const char *name);
 /**
  * A column of a dialect-specific type, written as is, e.g. "tsvector" or
@@ -372,10 +389,11 @@ enum {
  */
 typedef struct orm_sql_list {
 	char **items;   /**< count NUL-terminated statements, without trailing ';' */
-	size_t count;
-	size_t alloc;
+	size_t count;   /**< number of statements */
+	size_t alloc;   /**< slots allocated in `items` */
 } orm_sql_list;
 
+/** Initialiser for an empty orm_sql_list. */
 #define ORM_SQL_LIST_INIT { NULL, 0, 0 }
 
 /** Free every statement and reset the list. */
@@ -387,6 +405,8 @@ ORM_EXTERN(int) orm_sql_list_add(orm_sql_list *l, const char *sql);
  * CREATE TABLE (and its indexes, comments, enum checks). On SQLite and
  * PostgreSQL it runs in a transaction (a savepoint when one is open): on
  * failure nothing is left. On MariaDB each statement commits on its own.
+ * @param conn the connection
+ * @param t the table definition (from orm_table_new())
  * @param flags ORM_SCHEMA_IF_NOT_EXISTS
  * @return 0, ORM_EINVAL, ORM_EUNSUPPORTED (a type the dialect lacks),
  *         ORM_ESQL, ... with detail in orm_conn_error() naming the table.
@@ -416,6 +436,8 @@ ORM_EXTERN(int) orm_schema_alter_table(orm_conn *conn, const orm_table *t);
  * table.column, because SQLite would first delete every row and so run ON
  * DELETE CASCADE on the children. ORM_SCHEMA_CASCADE (PostgreSQL) drops
  * the dependent views and foreign key constraints, never rows.
+ * @param conn the connection
+ * @param name the table ("name" or "schema.name")
  * @param flags ORM_SCHEMA_IF_EXISTS, ORM_SCHEMA_CASCADE
  */
 ORM_EXTERN(int) orm_schema_drop_table(orm_conn *conn, const char *name, unsigned flags);
@@ -426,11 +448,18 @@ ORM_EXTERN(int) orm_schema_rename_table(orm_conn *conn, const char *from, const 
 /**
  * CREATE SCHEMA (PostgreSQL), CREATE DATABASE (MariaDB). On SQLite:
  * ORM_EUNSUPPORTED (attach a database file with ATTACH instead).
+ * @param conn the connection
+ * @param name the schema (database) to create
  * @param flags ORM_SCHEMA_IF_NOT_EXISTS
  */
 ORM_EXTERN(int) orm_schema_create_schema(orm_conn *conn, const char *name, unsigned flags);
 
-/** DROP SCHEMA / DROP DATABASE. @param flags ORM_SCHEMA_IF_EXISTS, ORM_SCHEMA_CASCADE */
+/**
+ * DROP SCHEMA / DROP DATABASE.
+ * @param conn the connection
+ * @param name the schema (database) to drop
+ * @param flags ORM_SCHEMA_IF_EXISTS, ORM_SCHEMA_CASCADE
+ */
 ORM_EXTERN(int) orm_schema_drop_schema(orm_conn *conn, const char *name, unsigned flags);
 
 /**
@@ -438,10 +467,18 @@ ORM_EXTERN(int) orm_schema_drop_schema(orm_conn *conn, const char *name, unsigne
  * otherwise the current schema (PostgreSQL search_path's first schema,
  * MariaDB DATABASE(), SQLite main).
  * @param[out] exists 1 or 0
+ * @param conn the connection
+ * @param table the table or view
  */
 ORM_EXTERN(int) orm_schema_has_table(int *exists, orm_conn *conn, const char *table);
 
-/** Whether the table has the column. @param[out] exists 1 or 0 */
+/**
+ * Whether the table has the column.
+ * @param[out] exists 1 or 0
+ * @param conn the connection
+ * @param table the table ("name" or "schema.name")
+ * @param column the column name
+ */
 ORM_EXTERN(int) orm_schema_has_column(int *exists, orm_conn *conn, const char *table, const char *column);
 
 /**
@@ -454,10 +491,15 @@ ORM_EXTERN(int) orm_schema_has_column(int *exists, orm_conn *conn, const char *t
  * foreign key check is shown as "PRAGMA foreign_key_check".
  */
 ORM_EXTERN(int) orm_schema_create_table_sql(orm_sql_list *out, orm_conn *conn, const orm_table *t, unsigned flags);
+/** The statements orm_schema_alter_table() would run, appended to `out`. */
 ORM_EXTERN(int) orm_schema_alter_table_sql(orm_sql_list *out, orm_conn *conn, const orm_table *t);
+/** The statements orm_schema_drop_table() would run, appended to `out`. */
 ORM_EXTERN(int) orm_schema_drop_table_sql(orm_sql_list *out, orm_conn *conn, const char *name, unsigned flags);
+/** The statements orm_schema_rename_table() would run, appended to `out`. */
 ORM_EXTERN(int) orm_schema_rename_table_sql(orm_sql_list *out, orm_conn *conn, const char *from, const char *to);
+/** The statements orm_schema_create_schema() would run, appended to `out`. */
 ORM_EXTERN(int) orm_schema_create_schema_sql(orm_sql_list *out, orm_conn *conn, const char *name, unsigned flags);
+/** The statements orm_schema_drop_schema() would run, appended to `out`. */
 ORM_EXTERN(int) orm_schema_drop_schema_sql(orm_sql_list *out, orm_conn *conn, const char *name, unsigned flags);
 
 /**
@@ -497,8 +539,9 @@ ORM_EXTERN(int) orm_schema_foreign_key_check(orm_conn *conn, const char *table);
  */
 /**@{*/
 
+/** One column of an inspected table. */
 typedef struct orm_col_info {
-	const char *name;
+	const char *name;        /**< column name */
 	const char *type;        /**< declared type as the server shows it, e.g. "varchar(255)", "int(10) unsigned" */
 	orm_col_type kind;       /**< best ORM_COL_ match (ORM_COL_SPECIFIC when none) */
 	orm_type value_type;     /**< the ORM_TYPE_ values of this column read back as */
@@ -506,73 +549,85 @@ typedef struct orm_col_info {
 	const char *default_sql; /**< default as an SQL expression; NULL when there is no default */
 	int primary_key;         /**< 1-based position in the primary key, 0 if not part of it */
 	int auto_increment;      /**< serial / identity / AUTO_INCREMENT / SQLite INTEGER PRIMARY KEY AUTOINCREMENT */
-	int is_unsigned;
+	int is_unsigned;         /**< 1 for an UNSIGNED integer (MariaDB) */
 	int length;              /**< string length, -1 if none */
 	int precision, scale;    /**< decimal precision and scale, -1 if none */
-	const char *comment;
+	const char *comment;     /**< column comment, "" if none */
 	const char *collation;   /**< explicit collation, "" if default */
 	size_t nenum_values;     /**< for enums (MariaDB ENUM, or a CHECK (c IN (...)) we recognise) */
-	const char *const *enum_values;
+	const char *const *enum_values; /**< the nenum_values allowed strings */
 	const char *on_update_sql; /**< MariaDB ON UPDATE expression (e.g. "current_timestamp(6)"), NULL if none */
 } orm_col_info;
+/** @var orm_col_info::precision
+ * Decimal precision (total digits), -1 if none. */
 
+/** One foreign key of an inspected table. */
 typedef struct orm_fk_info {
 	const char *name;        /**< constraint name ("" on SQLite when unnamed) */
-	size_t ncolumns;
-	const char *const *columns;
+	size_t ncolumns;         /**< number of columns, also of ref_columns */
+	const char *const *columns; /**< the referencing columns, in key order */
 	const char *ref_schema;  /**< "" when the same schema */
-	const char *ref_table;
-	const char *const *ref_columns;
+	const char *ref_table;   /**< the referenced table */
+	const char *const *ref_columns; /**< the referenced columns, matching `columns` */
 	orm_fk_action on_delete; /**< ORM_FK_NO_ACTION when none was given */
-	orm_fk_action on_update;
+	orm_fk_action on_update; /**< ORM_FK_NO_ACTION when none was given */
 } orm_fk_info;
 
+/** One index (or unique constraint) of an inspected table. */
 typedef struct orm_index_info {
-	const char *name;
-	size_t ncolumns;
+	const char *name;        /**< index name */
+	size_t ncolumns;         /**< number of parts */
 	const char *const *columns; /**< a column is NULL for an expression part */
-	int unique;
+	int unique;              /**< 1 for a unique index */
 	int primary;             /**< the primary key's index */
 	int constraint;          /**< a UNIQUE constraint (not a bare unique index) */
 	const char *where;       /**< partial index predicate, NULL if none */
 	const char *sql;         /**< definition text when the server keeps it (SQLite, PostgreSQL), else "" */
 } orm_index_info;
 
+/** One CHECK constraint of an inspected table. */
 typedef struct orm_check_info {
 	const char *name;        /**< "" when unnamed (SQLite) */
 	const char *expr;        /**< the condition, without CHECK ( ) */
 } orm_check_info;
 
+/** The definition of an inspected table or view. */
 typedef struct orm_table_info {
 	const char *schema;      /**< schema / database name ("main" on SQLite) */
-	const char *name;
-	int is_view;
-	const char *comment;
-	size_t ncolumns;
+	const char *name;        /**< table name, without schema */
+	int is_view;             /**< 1 for a view */
+	const char *comment;     /**< table comment, "" if none */
+	size_t ncolumns;         /**< number of columns */
 	const orm_col_info *const *columns;  /**< in table order */
-	size_t nprimary;
+	size_t nprimary;         /**< number of primary key columns, 0 if none */
 	const char *const *primary_key;      /**< primary key columns in key order */
 	const char *primary_name;            /**< constraint name, "" if unknown */
-	size_t nforeign_keys;
+	size_t nforeign_keys;    /**< number of foreign keys */
 	const orm_fk_info *const *foreign_keys; /**< sorted by name, then columns */
-	size_t nindexes;
+	size_t nindexes;         /**< number of indexes */
 	const orm_index_info *const *indexes;   /**< every index and unique constraint except the primary key, sorted by name */
-	size_t nchecks;
-	const orm_check_info *const *checks;
+	size_t nchecks;          /**< number of CHECK constraints */
+	const orm_check_info *const *checks; /**< the CHECK constraints */
 	const char *view_sql;    /**< for a view: its definition (SELECT ...), else "" */
 } orm_table_info;
 
+/** Owner (opaque) of one table's orm_table_info; from orm_schema_inspect_table(). */
 typedef struct orm_table_info_handle orm_table_info_handle;
+/** Owner (opaque) of the orm_table_info of a whole schema; from orm_schema_inspect(). */
 typedef struct orm_schema_info orm_schema_info;
 
 /**
  * Read one table's (or view's) definition.
  * @param[out] out free with orm_table_info_free(); the struct is read with
  *             orm_table_info_get().
+ * @param conn the connection
+ * @param table the table or view ("name" or "schema.name")
  * @return 0, ORM_ENOTFOUND (no such table, named in the message), error.
  */
 ORM_EXTERN(int) orm_schema_inspect_table(orm_table_info_handle **out, orm_conn *conn, const char *table);
+/** @return the table's definition, owned by `h`. */
 ORM_EXTERN(const orm_table_info *) orm_table_info_get(const orm_table_info_handle *h);
+/** Free the handle and its definition. NULL is a no-op. */
 ORM_EXTERN(void) orm_table_info_free(orm_table_info_handle *h);
 
 /** Look a column up by name (case-sensitive). @return NULL if absent. */
@@ -582,6 +637,8 @@ ORM_EXTERN(const orm_col_info *) orm_table_info_column(const orm_table_info *t, 
  * Read every table and view of a schema (NULL: the current one), sorted
  * by name. Internal tables (sqlite_*) are left out.
  * @param[out] out free with orm_schema_info_free().
+ * @param conn the connection
+ * @param schema the schema (database) to read, or NULL
  */
 ORM_EXTERN(int) orm_schema_inspect(orm_schema_info **out, orm_conn *conn, const char *schema);
 /** @return the schema name that was read. */
@@ -592,6 +649,7 @@ ORM_EXTERN(size_t) orm_schema_info_count(const orm_schema_info *s);
 ORM_EXTERN(const orm_table_info *) orm_schema_info_table(const orm_schema_info *s, size_t i);
 /** @return the table named `name`, NULL if absent. */
 ORM_EXTERN(const orm_table_info *) orm_schema_info_find(const orm_schema_info *s, const char *name);
+/** Free the schema and every table info it owns. NULL is a no-op. */
 ORM_EXTERN(void) orm_schema_info_free(orm_schema_info *s);
 
 /**@}*/
@@ -624,6 +682,9 @@ enum {
  *   Triggers and routines: not dumped.
  *
  * Statements end with ";\n"; the output is appended to `out`.
+ * @param out the buffer the SQL is appended to
+ * @param conn the connection
+ * @param schema the schema (database) to dump, or NULL
  * @param flags ORM_DUMP_NO_VIEWS, ORM_DUMP_NO_COMMENTS
  */
 ORM_EXTERN(int) orm_schema_dump(orm_buf *out, orm_conn *conn, const char *schema, unsigned flags);

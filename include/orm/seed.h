@@ -137,6 +137,7 @@ typedef struct orm_seed_progress {
 	double elapsed;             /**< seconds since the load started */
 } orm_seed_progress;
 
+/** Current version of orm_seed_options, stored in its `version` field. */
 #define ORM_SEED_OPTIONS_VERSION 1
 
 /**
@@ -153,7 +154,7 @@ typedef struct orm_seed_options {
 	 * file of the folder.
 	 */
 	const char *const *files;
-	size_t nfiles;
+	size_t nfiles;                 /**< number of entries in `files` */
 	/**
 	 * Empty the seeded tables first: on PostgreSQL with one TRUNCATE when
 	 * no table outside the run references them, else with DELETE,
@@ -173,9 +174,10 @@ typedef struct orm_seed_options {
 	const char *schema;
 	/** Called after each batch (never from inside the driver); may be NULL. */
 	void (*progress)(const orm_seed_progress *p, void *payload);
-	void *payload;
+	void *payload;                 /**< passed unchanged to `progress` */
 } orm_seed_options;
 
+/** Initialiser for orm_seed_options with the defaults of every field. */
 #define ORM_SEED_OPTIONS_INIT { ORM_SEED_OPTIONS_VERSION, NULL, 0, 0, ORM_SEED_UPSERT, 0, 0, 0, NULL, NULL, NULL }
 
 /** Where and why a run failed. Strings are "" when unknown, never NULL. */
@@ -260,6 +262,9 @@ ORM_EXTERN(int) orm_seed_run(orm_conn *conn, const char *dir, const orm_seed_opt
  * when missing; an existing file is never overwritten.
  * @param[out] path the new file's path is appended (may be NULL); on
  *             ORM_ECONFLICT the existing file's path
+ * @param dir the seeds folder
+ * @param name the file's base name, without extension
+ * @param format the kind of file, which chooses the extension and template
  * @return 0, ORM_EINVAL (bad name or format), ORM_ECONFLICT (the file
  *         exists), ORM_EIO.
  */
@@ -271,6 +276,7 @@ ORM_EXTERN(int) orm_seed_make(orm_buf *path, const char *dir, const char *name,
  * YAML, in the forms orm_seed_open() reads back: NULL as an empty
  * unquoted field, the empty string as `""`, blobs as `\x` hex. Rows are
  * streamed to the file.
+ * @param conn the connection to read from
  * @param table the table ("name" or "schema.name"), read in primary key
  *              order when it has one
  * @param path  the file to write: a regular file is replaced atomically
