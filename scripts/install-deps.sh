@@ -30,12 +30,14 @@
 #                    real servers for the integration tests, started as
 #                    throwaway instances by tests/servers/{pg,mariadb}.sh.
 #   valgrind         the memory checks of .ci/run.
+#   doxygen          `make doc`: the API reference from the headers' comments
+#                    (CI fails on any Doxygen warning).
 #   clang            libFuzzer (-fsanitize=fuzzer) for tests/fuzz/run.sh.
 set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libsqlite3-dev sqlite3 libpq-dev libmariadb-dev uthash-dev libyaml-dev
-libcsv-dev libcmocka-dev postgresql mariadb-server valgrind clang"
+libcsv-dev libcmocka-dev postgresql mariadb-server valgrind clang doxygen"
 
 force=no
 case ${1:-} in
