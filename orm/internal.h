@@ -148,6 +148,13 @@ int orm__err(orm_conn *conn, int code, const char *fmt, ...) ORM_FORMAT_PRINTF(3
  * quoted identifiers, comments and dollar quotes. Counts the placeholders
  * in *nparams for every dialect (out may be NULL to count only). */
 int orm__rewrite_placeholders(orm_buf *out, const char *sql, orm_dialect d, int *nparams);
+/*
+ * Index of the next `?` placeholder in sql at or after `from`, with the
+ * same lexical rules as orm__rewrite_placeholders() for dialect d (string
+ * literals, quoted identifiers, comments and PostgreSQL dollar quotes are
+ * skipped); (size_t)-1 when there is none.
+ */
+size_t orm__qraw_next_placeholder(const char *sql, size_t from, orm_dialect d);
 
 /* Parse canonical numeric text */
 int orm__parse_int64(const char *s, size_t len, int64_t *out);

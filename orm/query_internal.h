@@ -171,13 +171,6 @@ struct orm_query {
 /* Free an orm_value's owned payload (from qv_copy). */
 void orm__qv_free(orm_value *v);
 
-/*
- * Index of the next `?` placeholder in sql at or after `from`, with the
- * same lexical rules as orm__rewrite_placeholders() for dialect d (string
- * literals, quoted identifiers, comments and PostgreSQL dollar quotes are
- * skipped); (size_t)-1 when there is none.
- */
-size_t orm__qraw_next_placeholder(const char *sql, size_t from, orm_dialect d);
 /* Number of placeholders in sql for dialect d. */
 size_t orm__qraw_count(const char *sql, orm_dialect d);
 

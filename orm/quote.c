@@ -170,13 +170,15 @@ static size_t skip_dollar(const char *sql, size_t i)
 	return j;
 }
 
-int orm__rewrite_placeholders(orm_buf *out, const char *sql, orm_dialect d, int *nparams)
+/*
+ * The next `?` at or after sql[i] outside string literals, quoted
+ * identifiers, comments and PostgreSQL dollar quotes, with dialect d's
+ * rules; (size_t)-1 when there is none.
+ */
+size_t orm__qraw_next_placeholder(const char *sql, size_t i, orm_dialect d)
 {
-	size_t i = 0, copied = 0, orig = out ? out->size : 0;
-	int n = 0, rc = 0, pg = d == ORM_DIALECT_POSTGRES, my = d == ORM_DIALECT_MARIADB;
+	int pg = d == ORM_DIALECT_POSTGRES, my = d == ORM_DIALECT_MARIADB;
 
-	if (!sql)
-		return ORM_EINVAL;
 	while (sql[i]) {
 		char c = sql[i];
 
@@ -194,10 +196,7 @@ int orm__rewrite_placeholders(orm_buf *out, const char *sql, orm_dialect d, int 
 				i++;
 			if (sql[i])
 				i++;
-		} else if (c == '-' && sql[i + 1] == '-') {
-			while (sql[i] && sql[i] != '\n')
-				i++;
-		} else if (c == '#' && my) {
+		} else if ((c == '-' && sql[i + 1] == '-') || (c == '#' && my)) {
 			while (sql[i] && sql[i] != '\n')
 				i++;
 		} else if (c == '/' && sql[i + 1] == '*') {
@@ -218,19 +217,32 @@ int orm__rewrite_placeholders(orm_buf *out, const char *sql, orm_dialect d, int 
 			size_t e = skip_dollar(sql, i);
 			i = e == i ? i + 1 : e;
 		} else if (c == '?') {
-			n++;
-			if (pg && out) {
-				if ((rc = orm_buf_put(out, sql + copied, i - copied)) < 0 ||
-				    (rc = orm_buf_printf(out, "$%d", n)) < 0)
-					goto fail;
-				copied = i + 1;
-			}
-			i++;
+			return i;
 		} else {
 			i++;
 		}
 	}
-	if (out && (rc = orm_buf_put(out, sql + copied, i - copied)) < 0)
+	return (size_t)-1;
+}
+
+int orm__rewrite_placeholders(orm_buf *out, const char *sql, orm_dialect d, int *nparams)
+{
+	size_t i = 0, copied = 0, orig = out ? out->size : 0;
+	int n = 0, rc = 0;
+
+	if (!sql)
+		return ORM_EINVAL;
+	while ((i = orm__qraw_next_placeholder(sql, i, d)) != (size_t)-1) {
+		n++;
+		if (d == ORM_DIALECT_POSTGRES && out) {
+			if ((rc = orm_buf_put(out, sql + copied, i - copied)) < 0 ||
+			    (rc = orm_buf_printf(out, "$%d", n)) < 0)
+				goto fail;
+			copied = i + 1;
+		}
+		i++;
+	}
+	if (out && (rc = orm_buf_put(out, sql + copied, strlen(sql + copied))) < 0)
 		goto fail;
 	if (nparams)
 		*nparams = n;
