@@ -659,7 +659,7 @@ static int plan_eq(const struct plan *a, const struct plan *b)
 
 /* Insert rows [r0, r0+nrows) of items, all with plan p, in one statement. */
 static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0, size_t nrows,
-		      const struct plan *p, size_t full_rows)
+		      const struct plan *p)
 {
 	orm_dialect d = orm_conn_dialect(conn);
 	orm_buf sql = ORM_BUF_INIT;
@@ -714,9 +714,10 @@ static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0
 		if (rc < 0)
 			goto oom;
 	}
-	/* full batches repeat: cache them; the last, shorter one does not
-	 * (full_rows is the whole call when it fits in one statement) */
-	rc = nrows == full_rows ? orm_prepare(&st, conn, sql.ptr) : orm_prepare_uncached(&st, conn, sql.ptr);
+	/* insert_many() splits a call into batches of at most two sizes
+	 * (q and q + 1 rows), so a caller inserting fixed-size chunks meets
+	 * the same one or two statements on every call: cache them */
+	rc = orm_prepare(&st, conn, sql.ptr);
 	if (rc < 0)
 		goto fail;
 	for (r = 0; r < nrows; r++) {
@@ -830,11 +831,7 @@ static int insert_many(orm_conn *conn, const orm_model *m, char *items, size_t n
 			flush = cnt > 0;
 		}
 		if (flush) {
-			/* a call that fits in one statement is cached like a full
-			 * batch: callers inserting in fixed-size chunks repeat it */
-			size_t cache_rows = start == 0 && cnt == n ? cnt : per;
-
-			if ((rc = bulk_batch(conn, m, items, start, cnt, cur, cache_rows)) < 0)
+			if ((rc = bulk_batch(conn, m, items, start, cnt, cur)) < 0)
 				goto out;
 			cnt = 0;
 		}
@@ -849,6 +846,13 @@ static int insert_many(orm_conn *conn, const orm_model *m, char *items, size_t n
 					per = BULK_MAX_ROWS;
 				if (per == 0)
 					per = 1;
+				/* balance the rows left over the batches they need
+				 * (1500 rows at 1000 per batch: 750 + 750, not
+				 * 1000 + 500), so that batch sizes repeat */
+				{
+					size_t left = n - r, nb = (left + per - 1) / per;
+					per = (left + nb - 1) / nb;
+				}
 			}
 			cnt++;
 		}

@@ -97,6 +97,8 @@ struct orm_conn {
 	size_t cache_count;
 	/* statements executed (orm_stmt_step runs), for tests counting queries */
 	unsigned long stmt_execs;
+	/* SQLite without json_each(): eager loading falls back to IN lists */
+	int no_json_each;
 };
 
 struct orm_stmt {

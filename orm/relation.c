@@ -336,6 +336,51 @@ static int stitch_in_place(char *rows, size_t size, size_t n, struct kent **rowe
 	return 0;
 }
 
+/*
+ * Integer keys can go to the database as one array-valued parameter
+ * instead of an IN list of one parameter per key: the statement's text
+ * then no longer depends on the number of parents (one cached statement,
+ * nothing to parse per call, no chunking under the bind limit).
+ * SQLite: `col IN (SELECT value FROM json_each(?))` with a JSON array;
+ * PostgreSQL: `col = ANY(?::bigint[])` with an array literal. MariaDB has
+ * no array parameter: IN lists.
+ */
+enum key_array_kind { KA_NONE, KA_JSON, KA_PG };
+
+static enum key_array_kind key_array_kind(orm_conn *conn)
+{
+	switch (orm_conn_dialect(conn)) {
+	case ORM_DIALECT_SQLITE: return conn->no_json_each ? KA_NONE : KA_JSON;
+	case ORM_DIALECT_POSTGRES: return KA_PG;
+	default: return KA_NONE;
+	}
+}
+
+/* The array text of keys[0..n) into *text, and (once) the condition on
+ * incol into *cond. @return 0 or ORM_ENOMEM. */
+static int key_array(orm_buf *text, orm_buf *cond, enum key_array_kind kind, const char *incol,
+		     orm_conn *conn, const orm_value *keys, size_t n)
+{
+	char num[24];
+	size_t k;
+	int len;
+
+	if (!cond->ptr) {
+		if (orm_quote_ident(cond, orm_conn_dialect(conn), incol) < 0 ||
+		    orm_buf_puts(cond, kind == KA_JSON ? " IN (SELECT value FROM json_each(?))"
+						       : " = ANY(?::bigint[])") < 0)
+			return ORM_ENOMEM;
+	}
+	if (orm_buf_put(text, kind == KA_JSON ? "[" : "{", 1) < 0)
+		return ORM_ENOMEM;
+	for (k = 0; k < n; k++) {
+		len = snprintf(num, sizeof(num), k ? ",%lld" : "%lld", (long long)keys[k].u.i);
+		if (orm_buf_put(text, num, (size_t)len) < 0)
+			return ORM_ENOMEM;
+	}
+	return orm_buf_put(text, kind == KA_JSON ? "]" : "}", 1) < 0 ? ORM_ENOMEM : 0;
+}
+
 static int load_node(struct level *L, struct wnode *node, const orm_model *pm, char *parents, size_t np)
 {
 	orm_conn *conn = L->conn;
@@ -348,7 +393,8 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	orm_value *keys = NULL;
 	orm_query *lq = NULL;
 	orm_expr *ex = NULL;
-	orm_buf sql = ORM_BUF_INIT;
+	orm_buf sql = ORM_BUF_INIT, arrtext = ORM_BUF_INIT, arrsql = ORM_BUF_INIT;
+	enum key_array_kind arr;
 	orm_stmt *st = NULL;
 	const orm_value *params;
 	void *palloc = NULL;
@@ -492,43 +538,71 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	if ((rc = orm_query_select_as(lq, incol, "orm__k")) < 0)
 		goto qerr;
 
-	/* 3. keys per statement under the bind limit */
-	ex = orm_expr_in(incol, NULL, 0);
-	if (!ex)
-		goto oom;
-	rc = orm__mdl_compile(conn, lq, ex, cons, 0, ORM__MQ_KEEP, ORM__MQ_KEEP, &sql, &params, &n,
-			      &palloc, NULL);
-	orm_expr_free(ex);
-	ex = NULL;
-	orm__free(palloc);
-	palloc = NULL;
-	orm_buf_dispose(&sql);
-	if (rc < 0)
-		goto out;
-	maxp = orm_conn_max_params(conn);
-	if (maxp - n < 1) {
-		rc = orm__err(conn, ORM_EINVAL, "%s: the constraint uses %d of the %d parameters allowed", what,
-			      n, maxp);
-		goto out;
-	}
-	per = (size_t)(maxp - n);
+	/* 3. keys per statement: one array-valued parameter where the
+	 * database has one for integer keys, else IN lists under the bind limit */
+chunks:
 	maxk = node->spec ? node->spec->max_keys : 0;
-	if (maxk && maxk < per)
-		per = maxk;
+	arr = !text ? key_array_kind(conn) : KA_NONE;
+	if (arr != KA_NONE) {
+		per = maxk ? maxk : nents;
+	} else {
+		ex = orm_expr_in(incol, NULL, 0);
+		if (!ex)
+			goto oom;
+		rc = orm__mdl_compile(conn, lq, ex, cons, 0, ORM__MQ_KEEP, ORM__MQ_KEEP, &sql, &params, &n,
+				      &palloc, NULL);
+		orm_expr_free(ex);
+		ex = NULL;
+		orm__free(palloc);
+		palloc = NULL;
+		orm_buf_dispose(&sql);
+		if (rc < 0)
+			goto out;
+		maxp = orm_conn_max_params(conn);
+		if (maxp - n < 1) {
+			rc = orm__err(conn, ORM_EINVAL, "%s: the constraint uses %d of the %d parameters allowed",
+				      what, n, maxp);
+			goto out;
+		}
+		per = (size_t)(maxp - n);
+		if (maxk && maxk < per)
+			per = maxk;
+	}
 
 	/* 4. run each chunk, reading rows into tmp */
 	for (off = 0; off < nents; off += per) {
 		size_t cnt = nents - off < per ? nents - off : per;
 
-		ex = orm_expr_in(incol, keys + off, cnt);
+		if (arr != KA_NONE) {
+			orm_value av;
+
+			orm_buf_dispose(&arrtext);
+			if ((rc = key_array(&arrtext, &arrsql, arr, incol, conn, keys + off, cnt)) < 0)
+				goto oom;
+			av = orm_textn(arrtext.ptr, arrtext.size);
+			ex = orm_expr_raw(arrsql.ptr, &av, 1);
+		} else {
+			ex = orm_expr_in(incol, keys + off, cnt);
+		}
 		if (!ex)
 			goto oom;
 		rc = orm__mdl_compile(conn, lq, ex, cons, 0, ORM__MQ_KEEP, ORM__MQ_KEEP, &sql, &params, &n,
 				      &palloc, NULL);
 		if (rc < 0)
 			goto out;
-		rc = cnt <= CACHED_IN_MAX ? orm_prepare(&st, conn, sql.ptr)
-					  : orm_prepare_uncached(&st, conn, sql.ptr);
+		rc = arr != KA_NONE || cnt <= CACHED_IN_MAX ? orm_prepare(&st, conn, sql.ptr)
+							    : orm_prepare_uncached(&st, conn, sql.ptr);
+		if (rc == ORM_ESQL && arr == KA_JSON && off == 0) {
+			/* an SQLite built without json_each(): IN lists from now on */
+			conn->no_json_each = 1;
+			orm__err_clear(conn);
+			orm_expr_free(ex);
+			ex = NULL;
+			orm__free(palloc);
+			palloc = NULL;
+			orm_buf_dispose(&sql);
+			goto chunks;
+		}
 		if (rc < 0 || (rc = orm_bind_values(st, params, n, ORM_BIND_STATIC)) < 0)
 			goto fail;
 		while ((rc = orm_stmt_step(st)) == ORM_ROW) {
@@ -673,6 +747,8 @@ out:
 	orm_expr_free(ex);
 	orm__free(palloc);
 	orm_buf_dispose(&sql);
+	orm_buf_dispose(&arrtext);
+	orm_buf_dispose(&arrsql);
 	orm_query_free(lq);
 	HASH_CLEAR(hh, head);
 	orm__free(ents);

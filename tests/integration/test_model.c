@@ -1243,6 +1243,33 @@ static void test_eager_chunking(void **state)
 	orm_collection_free(&c);
 }
 
+/*
+ * SQLite sends integer keys as one JSON array (json_each); an SQLite
+ * built without JSON makes the first such statement fail to prepare, and
+ * the loader falls back to IN lists for the connection. Force that
+ * fallback and check the same results and statement counts.
+ */
+static void test_eager_in_list_fallback(void **state)
+{
+	struct fixture f;
+	orm_collection c = ORM_COLLECTION_INIT;
+	orm_with w[] = { { "posts", NULL, 7 }, { "posts.tags", NULL, 4 } };
+	unsigned long before;
+
+	(void)state;
+	db->no_json_each = 1; /* no effect on PostgreSQL (arrays) or MariaDB (IN lists) */
+	build_fixture(&f, 40);
+	assert_int_equal(load_count(40, &f, 1), 5);
+	assert_orm_ok(db, orm_collection_fetch(&c, db, &user_model, NULL));
+	before = execs();
+	assert_orm_ok(db, orm_collection_load(&c, db, w, 2));
+	assert_int_equal(execs() - before, 6 + (f.nposts + 3) / 4);
+	ORM_COLLECTION_FOREACH(struct user, it, &c)
+		assert_int_equal(it->nposts, (size_t)(it->age % 4));
+	orm_collection_free(&c);
+	db->no_json_each = 0;
+}
+
 static void test_belongs_to_many_pivot(void **state)
 {
 	struct post p = { 0 }, q = { 0 };
@@ -1491,6 +1518,7 @@ int main(void)
 		cmocka_unit_test_setup(test_eager_three_levels, clean),
 		cmocka_unit_test_setup(test_eager_constraint, clean),
 		cmocka_unit_test_setup(test_eager_chunking, clean),
+		cmocka_unit_test_setup(test_eager_in_list_fallback, clean),
 		cmocka_unit_test_setup(test_belongs_to_many_pivot, clean),
 		cmocka_unit_test_setup(test_has_many_through_and_belongs_to, clean),
 		cmocka_unit_test_setup(test_load_after_fact_and_strict, clean),
