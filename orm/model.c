@@ -589,6 +589,22 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 	return 0;
 }
 
+/* Store column value v into field i, with the errors a read reports. */
+static int store_read(orm_stmt *st, const orm_model *m, size_t i, void *obj, const orm_value *v,
+		      struct orm__arena *arena)
+{
+	int rc = orm__mdl_store_value(m, i, obj, v, arena);
+
+	if (rc == 0)
+		return 0;
+	if (rc == ORM_ETYPE)
+		return orm__err(orm_sys_stmt_conn(st), ORM_ETYPE,
+				"model %s: column %s (a %s value) does not fit field %s", mname(m),
+				orm__mdl_col(&m->fields[i]), orm_type_name(v->type), m->fields[i].name);
+	return orm__err(orm_sys_stmt_conn(st), rc, "model %s: out of memory reading field %s", mname(m),
+			m->fields[i].name);
+}
+
 int orm__mdl_read_field(orm_stmt *st, int col, const orm_model *m, size_t i, void *obj,
 			struct orm__arena *arena)
 {
@@ -597,15 +613,7 @@ int orm__mdl_read_field(orm_stmt *st, int col, const orm_model *m, size_t i, voi
 
 	if ((rc = orm_column_value(st, col, &v)) < 0)
 		return rc;
-	rc = orm__mdl_store_value(m, i, obj, &v, arena);
-	if (rc == ORM_ETYPE)
-		return orm__err(orm_sys_stmt_conn(st), ORM_ETYPE,
-				"model %s: column %s (a %s value) does not fit field %s", mname(m),
-				orm__mdl_col(&m->fields[i]), orm_type_name(v.type), m->fields[i].name);
-	if (rc < 0)
-		return orm__err(orm_sys_stmt_conn(st), rc, "model %s: out of memory reading field %s",
-				mname(m), m->fields[i].name);
-	return 0;
+	return store_read(st, m, i, obj, &v, arena);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1444,10 +1452,24 @@ int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *co
 	size_t i;
 	int rc;
 
+	orm_value v;
+	int ncols;
+
+	/* the checks of orm_column_value() once per row, not per field: this
+	 * loop runs for every row a fetch or an eager load reads */
+	if (!st || st->state != ORM__ST_RUNNING || !st->conn->drv)
+		return orm_column_value(st, 0, &v);
+	ncols = st->conn->drv->column_count(st);
 	for (i = 0; i < m->nfields; i++) {
-		if (colmap[i] < 0)
+		int col = colmap[i];
+
+		if (col < 0)
 			continue;
-		if ((rc = orm__mdl_read_field(st, colmap[i], m, i, obj, arena)) < 0)
+		if (col >= ncols)
+			return orm_column_value(st, col, &v); /* reports the range error */
+		if ((rc = st->conn->drv->column_value(st, col, &v)) < 0)
+			return rc;
+		if ((rc = store_read(st, m, i, obj, &v, arena)) < 0)
 			return rc;
 	}
 	return 0;
