@@ -3,11 +3,15 @@
  *
  *   ormtool generate models [--out DIR] [--name BASE] [--tables T1,T2,...]
  *                           [--schema NAME] [--prefix PREFIX]
+ *                           [--table-prefix PREFIX] [--hidden TABLE.COLUMN,...]
  *
  * Reads the tables of the connected database (orm_schema_inspect()) and
  * writes DIR/BASE.h and DIR/BASE.c: per table a struct, a model
- * descriptor (orm_model) and column / relation name constants, with
- * associations derived from the foreign keys:
+ * descriptor (orm_model) and column / relation name constants. A struct
+ * holds one row, so it is named in the singular (table order_items gives
+ * struct order_item and model name "order_item", as orm_model.name
+ * expects), without --table-prefix. Associations are derived from the
+ * foreign keys:
  *
  *   - child.fk -> parent.key    child belongs_to parent; parent has_many
  *                               child (has_one when fk alone is unique);
@@ -44,11 +48,17 @@
 	"                     table names are then written qualified, NAME.table\n" \
 	"  --prefix PREFIX    put PREFIX before every generated C name (struct tags, models,\n" \
 	"                     constants), e.g. --prefix shop_\n" \
+	"  --table-prefix P   leave P out of the C names of the tables whose names start\n" \
+	"                     with it: with --table-prefix blog_, table blog_users gives\n" \
+	"                     struct user, user_model, USER_TABLE \"blog_users\"\n" \
+	"  --hidden T.C,...   flag these columns ORM_HIDDEN (left out of model_to_json),\n" \
+	"                     e.g. --hidden users.password_hash\n" \
 	"  --dry-run          print the files' paths and what they would hold, write nothing\n" \
 	"\n" \
 	"Names: table InvoiceLine gives struct invoice_line, invoice_line_model,\n" \
 	"INVOICE_LINE_TABLE and INVOICE_LINE_COL_<COLUMN> / INVOICE_LINE_REL_<RELATION>\n" \
-	"constants, so a misspelt column or relation does not compile.\n" \
+	"constants, so a misspelt column or relation does not compile. A table named in\n" \
+	"the plural gives a singular struct (order_items: struct order_item).\n" \
 	"\n" \
 	"exit status: 0 done, 64 usage error, 65 a table is missing or cannot be\n" \
 	"generated, 69 cannot connect, 70 other failure, 73 cannot write a file,\n" \
@@ -59,11 +69,13 @@ enum {
 	OPT_NAME,
 	OPT_TABLES,
 	OPT_SCHEMA,
-	OPT_PREFIX
+	OPT_PREFIX,
+	OPT_TABLE_PREFIX,
+	OPT_HIDDEN
 };
 
 struct gopts {
-	const char *out, *name, *tables, *schema, *prefix;
+	const char *out, *name, *tables, *schema, *prefix, *table_prefix, *hidden;
 };
 
 /* A list of names already used in one scope (struct members, types). */
@@ -112,6 +124,7 @@ struct gen {
 	struct gtable *t;
 	size_t nt;
 	struct names globals; /* macros, to catch clashes */
+	struct names hidden;  /* --hidden: "table.column" */
 	char *base;           /* identifier form of --name: "models" */
 	char *ubase;          /* "MODELS" */
 	int nomem;
@@ -296,18 +309,86 @@ static char *upper_of(struct gen *g, const char *s)
 	return u;
 }
 
+/*
+ * English words whose singular and plural the rules of plural() and
+ * singular() get wrong (the same word twice: it does not change).
+ */
+static const char *const irregular[][2] = {
+	{ "alias", "aliases" }, { "bus", "buses" }, { "cache", "caches" },
+	{ "campus", "campuses" }, { "child", "children" }, { "cookie", "cookies" },
+	{ "man", "men" }, { "movie", "movies" }, { "news", "news" },
+	{ "person", "people" }, { "series", "series" }, { "species", "species" },
+	{ "status", "statuses" }, { "tie", "ties" }, { "virus", "viruses" },
+	{ "woman", "women" }
+};
+
+/*
+ * `s` with its last word (after the last '_') looked up in column `from`
+ * of the irregular table and replaced by column `to`; NULL when the word
+ * is not there (or out of memory: g->nomem).
+ */
+static char *irregular_word(struct gen *g, const char *s, int from, int to)
+{
+	const char *us = strrchr(s, '_');
+	const char *word = us ? us + 1 : s;
+	size_t i;
+
+	for (i = 0; i < sizeof(irregular) / sizeof(irregular[0]); i++)
+		if (strcmp(word, irregular[i][from]) == 0)
+			return xprintf(g, "%.*s%s", (int)(word - s), s, irregular[i][to]);
+	return NULL;
+}
+
+/* 1 when `s` ends with `suffix`. */
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/*
+ * English singular of the last word of a snake_case name, for the struct
+ * of one row of a table named in the plural: "users" -> "user",
+ * "order_items" -> "order_item", "categories" -> "category", "boxes" ->
+ * "box", "addresses" -> "address"; "status", "analysis" and a name not
+ * ending in s are kept.
+ */
+static char *singular(struct gen *g, const char *s)
+{
+	size_t n = strlen(s);
+	char *r = irregular_word(g, s, 1, 0);
+
+	if (r || g->nomem)
+		return r;
+	if (n < 3 || s[n - 1] != 's' || s[n - 2] == '_' || ends_with(s, "ss") || ends_with(s, "us") ||
+	    ends_with(s, "is"))
+		return xstrdup(g, s);
+	if (ends_with(s, "ies") && n > 4)
+		return xprintf(g, "%.*sy", (int)(n - 3), s);
+	if (ends_with(s, "sses") || ends_with(s, "xes") || ends_with(s, "ches") || ends_with(s, "shes"))
+		return xprintf(g, "%.*s", (int)(n - 2), s);
+	return xprintf(g, "%.*s", (int)(n - 1), s);
+}
+
 /* English plural of the last word of a snake_case name (kept when it looks plural). */
 static char *plural(struct gen *g, const char *s)
 {
 	size_t n = strlen(s);
 	const char *vowels = "aeiou";
+	char *r = irregular_word(g, s, 0, 1);
 
+	if (r || g->nomem)
+		return r;
 	if (n == 0)
 		return xstrdup(g, "items");
 	if (s[n - 1] == '_')
 		return xprintf(g, "%sitems", s);
-	if (n > 1 && s[n - 1] == 's' && s[n - 2] != 's' && s[n - 2] != '_')
+	if (n > 1 && s[n - 1] == 's' && s[n - 2] != 's' && s[n - 2] != '_' && !ends_with(s, "us") &&
+	    !ends_with(s, "is"))
 		return xstrdup(g, s); /* already plural: "users", "order_items" */
+	if (ends_with(s, "is"))
+		return xprintf(g, "%.*ses", (int)(n - 2), s); /* analysis -> analyses */
 	if (n > 1 && s[n - 1] == 'y' && !strchr(vowels, s[n - 2]))
 		return xprintf(g, "%.*sies", (int)(n - 1), s);
 	if (s[n - 1] == 's' || s[n - 1] == 'x' || s[n - 1] == 'z' ||
@@ -392,6 +473,34 @@ static int cmp_table(const void *a, const void *b)
 	return strcmp(x->ti->name, y->ti->name);
 }
 
+/*
+ * The items of a comma-separated option value, blanks around them
+ * trimmed, empty ones left out. @return 0 or EX_OSERR.
+ */
+static int split_list(struct names *out, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		const char *end = p + len;
+		const char *b = p;
+
+		while (b < end && (*b == ' ' || *b == '\t'))
+			b++;
+		while (end > b && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end > b && names_add(out, strndup(b, (size_t)(end - b))) < 0) {
+			names_free(out);
+			return EX_OSERR;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 /* The tables to generate, in name order. @return 0 or an exit code. */
 static int select_tables(struct gen *g)
 {
@@ -401,29 +510,21 @@ static int select_tables(struct gen *g)
 	if (!g->t)
 		return EX_OSERR;
 	if (g->o->tables) {
-		char *list = strdup(g->o->tables), *tok, *save = NULL;
-		int code = 0;
+		struct names list = { NULL, 0, 0 };
+		int code = split_list(&list, g->o->tables);
 
-		if (!list)
-			return EX_OSERR;
-		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			const orm_table_info *ti;
+		for (i = 0; i < list.n && !code; i++) {
+			const orm_table_info *ti = orm_schema_info_find(g->schema, list.v[i]);
 
-			tok += strspn(tok, " \t");
-			tok[strcspn(tok, " \t")] = '\0';
-			if (!*tok)
-				continue;
-			ti = orm_schema_info_find(g->schema, tok);
 			if (!ti || ti->is_view) {
-				ormtool_warnx("generate: no table %s in schema %s", tok,
+				ormtool_warnx("generate: no table %s in schema %s", list.v[i],
 					      orm_schema_info_name(g->schema));
 				code = EX_DATAERR;
-				break;
-			}
-			if (!find_gtable(g, ti->name))
+			} else if (!find_gtable(g, ti->name)) {
 				g->t[g->nt++].ti = ti;
+			}
 		}
-		free(list);
+		names_free(&list);
 		if (code)
 			return code;
 		if (g->nt == 0) {
@@ -483,7 +584,51 @@ static void add_flag(char *buf, size_t size, const char *flag)
 	snprintf(buf + len, size - len, "%s%s", len ? " | " : "", flag);
 }
 
-static void map_flags(struct gfield *f)
+/* 1 when the --hidden item `h` ("table.column") is column `col` of `table`. */
+static int hidden_is(const char *h, const char *table, const char *col)
+{
+	size_t tl = strlen(table);
+
+	return strncmp(h, table, tl) == 0 && h[tl] == '.' && strcmp(h + tl + 1, col) == 0;
+}
+
+/* 1 when --hidden names column `col` of table `table`. */
+static int is_hidden(const struct gen *g, const char *table, const char *col)
+{
+	size_t i;
+
+	for (i = 0; i < g->hidden.n; i++)
+		if (hidden_is(g->hidden.v[i], table, col))
+			return 1;
+	return 0;
+}
+
+/* Every --hidden item names a column of a generated table. @return 0 or an exit code. */
+static int check_hidden(struct gen *g)
+{
+	size_t i, j, k;
+	int code;
+
+	if (!g->o->hidden)
+		return 0;
+	if ((code = split_list(&g->hidden, g->o->hidden)) != 0)
+		return code;
+	for (i = 0; i < g->hidden.n; i++) {
+		int found = 0;
+
+		for (j = 0; j < g->nt && !found; j++)
+			for (k = 0; k < g->t[j].ti->ncolumns && !found; k++)
+				found = hidden_is(g->hidden.v[i], g->t[j].ti->name, g->t[j].ti->columns[k]->name);
+		if (!found) {
+			ormtool_warnx("generate: --hidden %s: no such column in the tables generated "
+				      "(TABLE.COLUMN, named as in the database)", g->hidden.v[i]);
+			return EX_DATAERR;
+		}
+	}
+	return 0;
+}
+
+static void map_flags(struct gfield *f, int hidden)
 {
 	const orm_col_info *c = f->ci;
 	int is_text = f->ctype[0] == 'c'; /* char * */
@@ -504,6 +649,8 @@ static void map_flags(struct gfield *f)
 	else if (!auto_key && c->default_sql && strcmp(c->default_sql, "NULL") != 0 &&
 		 strcmp(c->default_sql, "null") != 0)
 		add_flag(f->flags, sizeof(f->flags), "ORM_SERVER_DEFAULT");
+	if (hidden)
+		add_flag(f->flags, sizeof(f->flags), "ORM_HIDDEN");
 	if (!f->flags[0])
 		strcpy(f->flags, "0");
 }
@@ -542,7 +689,7 @@ static int build_fields(struct gen *g, struct gtable *t)
 		if (g->nomem)
 			return EX_OSERR;
 		map_type(f);
-		map_flags(f);
+		map_flags(f, is_hidden(g, ti->name, f->ci->name));
 		if (global_name(g, f->macro, ti->name) < 0)
 			return g->nomem ? EX_OSERR : EX_DATAERR;
 	}
@@ -845,6 +992,17 @@ fail:
 
 /* ---- naming the tables ---- */
 
+/* The table's name without --table-prefix (when it starts with it and is longer). */
+static const char *strip_table_prefix(const struct gen *g, const char *name)
+{
+	const char *tp = g->o->table_prefix;
+	size_t n = tp ? strlen(tp) : 0;
+
+	if (n && strncmp(name, tp, n) == 0 && name[n])
+		return name + n;
+	return name;
+}
+
 static int name_tables(struct gen *g)
 {
 	struct names types = { NULL, 0, 0 };
@@ -853,8 +1011,15 @@ static int name_tables(struct gen *g)
 
 	for (i = 0; i < g->nt && !code; i++) {
 		struct gtable *t = &g->t[i];
-		char *s = snake(g, t->ti->name, "t");
+		char *s = snake(g, strip_table_prefix(g, t->ti->name), "t");
 		const char *u;
+
+		if (s) {
+			/* one struct is one row: "users" gives struct user */
+			char *one = singular(g, s);
+			free(s);
+			s = one;
+		}
 
 		if (s && g->o->prefix) {
 			char *p = xprintf(g, "%s%s", g->o->prefix, s);
@@ -1159,6 +1324,7 @@ static void free_gen(struct gen *g)
 	}
 	free(g->t);
 	names_free(&g->globals);
+	names_free(&g->hidden);
 	free(g->base);
 	free(g->ubase);
 	orm_schema_info_free(g->schema);
@@ -1199,7 +1365,8 @@ static int generate_models(struct ormtool_opts *go, const struct gopts *o)
 		code = EX_OSERR;
 		goto out;
 	}
-	if ((code = select_tables(&g)) != 0 || (code = name_tables(&g)) != 0)
+	if ((code = select_tables(&g)) != 0 || (code = check_hidden(&g)) != 0 ||
+	    (code = name_tables(&g)) != 0)
 		goto out;
 	for (i = 0; i < g.nt; i++)
 		if ((code = build_fields(&g, &g.t[i])) != 0)
@@ -1267,6 +1434,8 @@ int cmd_generate(struct ormtool_opts *g, int argc, char **argv)
 		{ "tables", required_argument, NULL, OPT_TABLES },
 		{ "schema", required_argument, NULL, OPT_SCHEMA },
 		{ "prefix", required_argument, NULL, OPT_PREFIX },
+		{ "table-prefix", required_argument, NULL, OPT_TABLE_PREFIX },
+		{ "hidden", required_argument, NULL, OPT_HIDDEN },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gopts o;
@@ -1283,6 +1452,8 @@ int cmd_generate(struct ormtool_opts *g, int argc, char **argv)
 		case OPT_TABLES: o.tables = optarg; break;
 		case OPT_SCHEMA: o.schema = optarg; break;
 		case OPT_PREFIX: o.prefix = optarg; break;
+		case OPT_TABLE_PREFIX: o.table_prefix = optarg; break;
+		case OPT_HIDDEN: o.hidden = optarg; break;
 		default: return usage_error();
 		}
 	}

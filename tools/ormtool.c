@@ -42,7 +42,7 @@ static const struct ormtool_cmd commands[] = {
 	  "               export TABLE [--format csv|yaml] [--output FILE]" },
 	{ "generate", cmd_generate, "write C structs and model descriptors from the live schema",
 	  "generate models [--out DIR] [--name BASE] [--tables T1,T2,...] [--schema NAME]\n"
-	  "               [--prefix PREFIX]" },
+	  "               [--prefix PREFIX] [--table-prefix PREFIX] [--hidden TABLE.COLUMN,...]" },
 	{ "init", cmd_init, "write a commented starter ormtool.yaml", "init [--force] [--config FILE]" },
 	{ "version", cmd_version, "print the versions of ormtool and liborm, and the drivers",
 	  "version" },

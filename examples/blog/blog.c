@@ -1,6 +1,7 @@
 /*
  * A small blog on liborm's models: users, posts, comments and tags
- * (many-to-many), with the schema made by the schema builder.
+ * (many-to-many). The schema comes from migrations/, the models from
+ * that schema through `ormtool generate models` (models/).
  *
  *   usage: blog [URL]        (default sqlite::memory:)
  *
@@ -18,98 +19,14 @@
 
 #include "orm.h"
 
-/* ---- the structs: plain C, plus one orm_model_state each ---- */
-
-struct post;
-struct comment;
-struct tag;
-
-struct user {
-	orm_model_state orm;
-	int64_t id;
-	char *email;
-	char *name;           /* nullable: NULL pointer = SQL NULL */
-	char *password_hash;  /* hidden from JSON */
-	char *created_at;
-	char *updated_at;
-	struct post *posts;   /* has_many */
-	size_t nposts;
-};
-
-struct post {
-	orm_model_state orm;
-	int64_t id;
-	int64_t user_id;
-	char *title;
-	char *body;
-	bool published;
-	int32_t views;        /* nullable: see model_is_null */
-	struct user *author;  /* belongs_to */
-	struct comment *comments;
-	size_t ncomments;
-	struct tag *tags;     /* belongs_to_many */
-	size_t ntags;
-};
-
-struct comment {
-	orm_model_state orm;
-	int64_t id;
-	int64_t post_id;
-	char *body;
-};
-
-struct tag {
-	orm_model_state orm;
-	int64_t id;
-	char *name;
-};
-
-/* ---- the descriptors ---- */
-
-extern const orm_model user_model, post_model, comment_model, tag_model;
-
-static const orm_field user_fields[] = {
-	ORM_FIELD_INT64(struct user, id, ORM_PK | ORM_AUTO),
-	ORM_FIELD_TEXT(struct user, email, 0),
-	ORM_FIELD_TEXT(struct user, name, ORM_NULLABLE),
-	ORM_FIELD_TEXT(struct user, password_hash, ORM_NULLABLE | ORM_HIDDEN),
-	ORM_FIELD_TIMESTAMP(struct user, created_at, ORM_CREATED_AT),
-	ORM_FIELD_TIMESTAMP(struct user, updated_at, ORM_UPDATED_AT),
-};
-static const orm_relation user_relations[] = {
-	ORM_HAS_MANY(struct user, posts, nposts, struct post, &post_model),
-};
-const orm_model user_model = ORM_MODEL_EX(struct user, orm, "user", "blog_users", user_fields,
-					  ORM_RELATIONS(user_relations));
-
-static const orm_field post_fields[] = {
-	ORM_FIELD_INT64(struct post, id, ORM_PK | ORM_AUTO),
-	ORM_FIELD_INT64(struct post, user_id, 0),
-	ORM_FIELD_TEXT(struct post, title, 0),
-	ORM_FIELD_TEXT(struct post, body, ORM_NULLABLE),
-	ORM_FIELD_BOOL(struct post, published, 0),
-	ORM_FIELD_INT32(struct post, views, ORM_NULLABLE),
-};
-static const orm_relation post_relations[] = {
-	ORM_BELONGS_TO(struct post, author, struct user, &user_model),  /* key: user_id */
-	ORM_HAS_MANY(struct post, comments, ncomments, struct comment, &comment_model),
-	ORM_BELONGS_TO_MANY(struct post, tags, ntags, struct tag, &tag_model, .pivot = "blog_post_tags"),
-};
-const orm_model post_model = ORM_MODEL_EX(struct post, orm, "post", "blog_posts", post_fields,
-					  ORM_RELATIONS(post_relations));
-
-static const orm_field comment_fields[] = {
-	ORM_FIELD_INT64(struct comment, id, ORM_PK | ORM_AUTO),
-	ORM_FIELD_INT64(struct comment, post_id, 0),
-	ORM_FIELD_TEXT(struct comment, body, 0),
-};
-const orm_model comment_model = ORM_MODEL(struct comment, orm, "comment", "blog_comments", comment_fields);
-
-static const orm_field tag_fields[] = {
-	ORM_FIELD_INT64(struct tag, id, ORM_PK | ORM_AUTO),
-	ORM_FIELD_TEXT(struct tag, name, 0),
-};
-const orm_model tag_model = ORM_MODEL(struct tag, orm, "tag", "blog_tags", tag_fields);
+/*
+ * The structs (struct user, post, comment, tag, post_tag) and their
+ * descriptors (user_model, ...) are generated from the schema by
+ * `ormtool generate models` (see generate-models.sh and README.md), with
+ * constants for every table, column and relation name: USER_TABLE,
+ * POST_COL_PUBLISHED, POST_REL_TAGS, ... A misspelt one does not compile.
+ */
+#include "blog_models.h"
 
 /* ---- helpers ---- */
 
@@ -136,9 +53,11 @@ static int failures;
  * can share a scratch database with other projects) */
 #define BLOG_MIGRATIONS_TABLE "blog_migrations"
 
+/* what the users' password_hash holds here (a real application stores a hash) */
+#define SECRET "not-a-real-hash"
+
 static const char *const tables[] = {
-	"blog_post_tags", "blog_comments", "blog_tags", "blog_posts", "blog_users",
-	BLOG_MIGRATIONS_TABLE
+	POST_TAG_TABLE, COMMENT_TABLE, TAG_TABLE, POST_TABLE, USER_TABLE, BLOG_MIGRATIONS_TABLE
 };
 
 /* What a failed earlier run may have left behind. */
@@ -194,20 +113,26 @@ int main(int argc, char **argv)
 	drop_tables();
 	CHECK(migrate(migrations, 1));
 	printf("schema created on %s\n", orm_dialect_name(orm_conn_dialect(db)));
+	/* the generated models against the live tables: every column and key is there */
+	for (i = 0; i < BLOG_MODELS_COUNT; i++)
+		CHECK(orm_model_verify(db, blog_models_all[i]));
+	printf("%d generated models match the schema\n", BLOG_MODELS_COUNT);
 
 	/* save: INSERT ... RETURNING the id */
 	CHECK(model_set_text(&user_model, &ada, email, "ada@example.com"));
 	CHECK(model_set_text(&user_model, &ada, name, "Ada Lovelace"));
+	CHECK(model_set_text(&user_model, &ada, password_hash, SECRET));
 	CHECK(model_save(&ada, db, &user_model));
 	CHECK(model_set_text(&user_model, &grace, email, "grace@example.com"));
+	CHECK(model_set_text(&user_model, &grace, password_hash, SECRET));
 	CHECK(model_save(&grace, db, &user_model)); /* name stays NULL */
 	printf("saved users %lld and %lld\n", (long long)ada.id, (long long)grace.id);
 
 	/* many posts in one statement, ids read back in order */
 	for (i = 0; i < 4; i++) {
-		posts[i].user_id = i < 3 ? ada.id : grace.id;
+		model_set(&post_model, &posts[i], user_id, i < 3 ? ada.id : grace.id);
 		model_set_text(&post_model, &posts[i], title, titles[i]);
-		posts[i].published = i != 3;
+		model_set(&post_model, &posts[i], published, i != 3);
 		if (i == 0)
 			model_set(&post_model, &posts[i], views, 10);
 		else
@@ -224,9 +149,9 @@ int main(int argc, char **argv)
 		/* pivot rows: attach, then sync to an exact set */
 		orm_value t01[] = { orm_int(tags[0].id), orm_int(tags[1].id) };
 		orm_value t02[] = { orm_int(tags[0].id), orm_int(tags[2].id) };
-		CHECK(model_attach(&posts[0], db, &post_model, "tags", t01, 2, NULL, NULL, 0));
-		CHECK(model_attach(&posts[1], db, &post_model, "tags", t01, 1, NULL, NULL, 0));
-		CHECK(model_sync(&posts[2], db, &post_model, "tags", t02, 2));
+		CHECK(model_attach(&posts[0], db, &post_model, POST_REL_TAGS, t01, 2, NULL, NULL, 0));
+		CHECK(model_attach(&posts[1], db, &post_model, POST_REL_TAGS, t01, 1, NULL, NULL, 0));
+		CHECK(model_sync(&posts[2], db, &post_model, POST_REL_TAGS, t02, 2));
 	}
 	for (i = 0; i < 3; i++) {
 		struct comment c = { 0 };
@@ -259,9 +184,9 @@ int main(int argc, char **argv)
 	EXPECT(rc == ORM_EUNIQUE && strstr(orm_conn_errmsg(db), "user.email"));
 
 	/* collections: a query of the builder, count, pages */
-	published = orm_query_new("blog_posts");
-	orm_query_where(published, "published", "=", orm_bool(1));
-	orm_query_order_by(published, "id", ORM_ASC);
+	published = orm_query_new(POST_TABLE);
+	orm_query_where(published, POST_COL_PUBLISHED, "=", orm_bool(1));
+	orm_query_order_by(published, POST_COL_ID, ORM_ASC);
 	CHECK(collection_count(&n, db, &post_model, published));
 	printf("%lld published posts\n", (long long)n);
 	EXPECT(n == 3);
@@ -274,10 +199,12 @@ int main(int argc, char **argv)
 
 	/* eager loading: users, their posts, each post's tags and comments:
 	 * four queries whatever the number of users and posts */
-	q = orm_query_new("blog_users");
-	orm_query_order_by(q, "id", ORM_ASC);
+	q = orm_query_new(USER_TABLE);
+	orm_query_order_by(q, USER_COL_ID, ORM_ASC);
 	{
-		orm_with with[] = { ORM_WITH("posts.tags"), ORM_WITH("posts.comments") };
+		/* "posts.tags" and "posts.comments", spelt with the relation constants */
+		orm_with with[] = { ORM_WITH(USER_REL_POSTS "." POST_REL_TAGS),
+				    ORM_WITH(USER_REL_POSTS "." POST_REL_COMMENTS) };
 		CHECK(collection_fetch_with(&users, db, &user_model, q, with, 2));
 	}
 	ORM_COLLECTION_FOREACH(struct user, u, &users) {
@@ -296,9 +223,11 @@ int main(int argc, char **argv)
 	EXPECT(users.count == 2 && ORM_COLLECTION_AT(struct user, &users, 0)->posts[0].ntags == 2);
 	EXPECT(users.count == 2 && ORM_COLLECTION_AT(struct user, &users, 0)->posts[0].ncomments == 3);
 
-	/* JSON (password_hash is hidden), relations included */
+	/* JSON, relations included; password_hash is hidden (generate --hidden) */
 	CHECK(model_to_json(&json, collection_at(&users, 1), &user_model));
 	printf("%s\n", json.ptr);
+	EXPECT(strstr(json.ptr, "\"email\"") && !strstr(json.ptr, USER_COL_PASSWORD_HASH) &&
+	       !strstr(json.ptr, SECRET));
 
 	/* destroy */
 	CHECK(model_destroy(&posts[3], db, &post_model));

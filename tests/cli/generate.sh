@@ -143,6 +143,84 @@ has sub/music.h '^#define CH_ALBUM_REL_ARTIST "artist"$' "--prefix: constants"
 hasnt sub/music.h 'tracks' "--tables: no relation to a table left out"
 run 0 "--tables output compiles" compile "$tmp/sub" "$tmp/sub/music.c" "$tmp/sub/music.o"
 
+# ---- plural table names, --table-prefix, --hidden ----
+cat >"$tmp/shop.sql" <<'EOF'
+CREATE TABLE shop_categories (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE shop_addresses (id INTEGER PRIMARY KEY, street TEXT);
+CREATE TABLE shop_statuses (id INTEGER PRIMARY KEY, label TEXT);
+CREATE TABLE shop_users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, password_hash TEXT,
+  address_id INTEGER REFERENCES shop_addresses (id), status_id INTEGER REFERENCES shop_statuses (id));
+CREATE TABLE shop_boxes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES shop_users (id),
+  category_id INTEGER REFERENCES shop_categories (id));
+CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE news (id INTEGER PRIMARY KEY, title TEXT);
+EOF
+shop="sqlite:$tmp/shop.db"
+run 0 "load a schema with plural table names" "$loader" "$shop" "$tmp/shop.sql"
+mkdir -p "$tmp/plain"
+run 0 "plural tables: generate" ot --url "$shop" generate models --out "$tmp/plain"
+for pair in shop_users:shop_user shop_categories:shop_category shop_addresses:shop_address \
+  shop_boxes:shop_box shop_statuses:shop_status people:person news:news; do
+  has plain/models.h "^struct ${pair#*:} {" "table ${pair%:*} gives struct ${pair#*:}"
+done
+has plain/models.h 'struct shop_box \*shop_boxes; /\* has_many shop_boxes' "has_many is named in the plural"
+has plain/models.c 'ORM_MODEL_EX(struct shop_user, orm, "shop_user", SHOP_USER_TABLE' "the model name is singular"
+hasnt plain/models.c 'ORM_HIDDEN' "no hidden field unless asked for"
+run 0 "--table-prefix shop_ --hidden shop_users.password_hash" ot --url "$shop" generate models \
+  --out "$tmp/plain" --name shop --table-prefix shop_ --hidden ' shop_users.password_hash ,'
+has plain/shop.h '^struct user {' "--table-prefix: struct user"
+has plain/shop.h '^#define USER_TABLE "shop_users"$' "--table-prefix: the table keeps its name"
+has plain/shop.h '^#define USER_REL_BOXES "boxes"$' "--table-prefix: relations without the prefix"
+has plain/shop.h 'struct user \*users; /\* has_many shop_users by shop_users.status_id' "status has_many users"
+has plain/shop.h '^struct person {' "--table-prefix: a table without the prefix keeps its name"
+has plain/shop.c 'ORM_MODEL_EX(struct user, orm, "user", USER_TABLE' "--table-prefix: model name user"
+has plain/shop.c 'ORM_FIELD_TEXT(struct user, password_hash, ORM_NULLABLE | ORM_HIDDEN)' "--hidden flags the field"
+run 0 "--table-prefix and --hidden output compiles" compile "$tmp/plain" "$tmp/plain/shop.c" "$tmp/plain/shop.o"
+cat >"$tmp/hidden.c" <<'EOF'
+#include <stdio.h>
+#include "shop.h"
+/* model_to_json of a user leaves the --hidden column out */
+int main(int argc, char **argv)
+{
+	orm_conn *db = NULL;
+	struct user u = { 0 };
+	orm_buf json = ORM_BUF_INIT;
+	int rc = argc > 1 ? orm_open(&db, argv[1]) : -1;
+
+	if (rc == 0)
+		rc = model_set_text(&user_model, &u, email, "ada@example.com");
+	if (rc == 0)
+		rc = model_set_text(&user_model, &u, password_hash, "secret");
+	if (rc == 0)
+		rc = model_set_null(&user_model, &u, address_id);
+	if (rc == 0)
+		rc = model_set_null(&user_model, &u, status_id);
+	if (rc == 0)
+		rc = model_save(&u, db, &user_model);
+	if (rc == 0)
+		rc = model_to_json(&json, &u, &user_model);
+	if (rc == 0)
+		printf("%s\n", json.ptr);
+	else
+		fprintf(stderr, "%s\n", orm_conn_errmsg(db));
+	orm_buf_dispose(&json);
+	model_clear(&u, &user_model);
+	orm_close(db);
+	return rc == 0 ? 0 : 1;
+}
+EOF
+if run 0 "compile a program using the hidden field" compile "$tmp/plain" "$tmp/hidden.c" "$tmp/hidden.o" &&
+   run 0 "link it" link_prog "$tmp/hidden" "$tmp/hidden.o" "$tmp/plain/shop.o"; then
+  run 0 "save a user and print it as JSON" "$tmp/hidden" "$shop"
+  has out '"email":"ada@example.com"' "the JSON has the email"
+  hasnt out 'password_hash\|secret' "the JSON leaves the hidden field out"
+fi
+run 65 "--hidden with an unknown column" ot --url "$shop" generate models --out "$tmp/plain" \
+  --hidden shop_users.password
+has err 'hidden shop_users.password: no such column' "an unknown --hidden column is named"
+run 65 "--hidden on a table left out by --tables" ot --url "$shop" generate models --out "$tmp/plain" \
+  --tables shop_boxes --hidden shop_users.password_hash
+
 # ---- SQLite: Sakila ----
 sakila=$tmp/sakila.db
 # foreign keys off while loading: the data refers forward (store <-> staff)
