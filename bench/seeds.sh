@@ -350,6 +350,9 @@ for db in $dbs; do
     rows=$(awk '{ s += $2 } END { print s }' "$w/$db.$ds.expect")
     awk -v ds="$ds" -v db="$db" -v r="$rows" -v o="$o" -v u="$u" -v n="$n" 'BEGIN {
       printf "%-8s %-8s %6d %10.4f %10.4f %10.4f %7.2fx %7.2fx\n", ds, db, r, o, u, n, o / n, u / n }'
+    # every run, in the order of the repetitions
+    echo "#   runs: ormtool $(paste -sd' ' "$w/t.ormtool"); upsert $(paste -sd' ' "$w/t.upsert");" \
+      "native $(paste -sd' ' "$w/t.native")"
   done
 done
 [ "$status" = 0 ] || echo "seeds.sh: row counts differed (see above)" >&2
