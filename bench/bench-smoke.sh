@@ -3,7 +3,10 @@
 # bench/bench runs the whole workload once at S=1 on SQLite, and on
 # PostgreSQL / MariaDB when ORM_TEST_PG_URL / ORM_TEST_MARIADB_URL are set,
 # and that liborm and the hand-written raw-driver code agree on every
-# phase's row count and checksum (exit status 0). Nothing about time.
+# phase's row count and checksum (exit status 0). Then bench/seeds.sh once
+# on SQLite (Chinook and Sakila, one run per side, a few seconds): both
+# loads complete and give every table the source's row count. Nothing
+# about time.
 builddir=${ORM_TEST_BUILDDIR:-.}
 bench=$builddir/bench/bench
 if [ ! -x "$bench" ]; then
@@ -16,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 set -- "sqlite:$tmp/bench.db"
 [ -n "${ORM_TEST_PG_URL:-}" ] && set -- "$@" "$ORM_TEST_PG_URL"
 [ -n "${ORM_TEST_MARIADB_URL:-}" ] && set -- "$@" "$ORM_TEST_MARIADB_URL"
-echo "1..$#"
+echo "1..$(($# + 1))"
 n=0
 fail=0
 for url in "$@"; do
@@ -32,4 +35,20 @@ for url in "$@"; do
     fail=1
   fi
 done
+n=$((n + 1))
+srcdir=${ORM_TEST_SRCDIR:-.}
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  echo "ok $n # SKIP seeds: no sqlite3 shell"
+elif BENCH_REPS=1 BENCH_SEEDS_DBS=sqlite ORMTOOL=$builddir/ormtool \
+     sh "$srcdir/bench/seeds.sh" >"$tmp/out" 2>"$tmp/err"; then
+  if grep -q '^seeds.sh: skipped' "$tmp/out"; then
+    echo "ok $n # SKIP seeds: $(cat "$tmp/out")"
+  else
+    echo "ok $n - seeds: ormtool and sqlite3 loaded Chinook and Sakila with the same row counts"
+  fi
+else
+  echo "not ok $n - seeds: bench/seeds.sh failed"
+  sed 's/^/#   /' "$tmp/out" "$tmp/err"
+  fail=1
+fi
 exit $fail

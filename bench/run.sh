@@ -4,7 +4,12 @@
 # PostgreSQL / MariaDB when ORM_TEST_PG_URL / ORM_TEST_MARIADB_URL are set
 # (in a database orm_bench created next to the test one).
 #   BENCH_MODE=scaling  S=1,10,50: microseconds per row, eager-load statements
+#   BENCH_MODE=seeds    `ormtool seed run` of Chinook and Sakila against the
+#                       databases' own clients (bench/seeds.sh; default 3 reps)
 #   BENCH_REPS=N        repetitions per scale, median printed (default 5)
+if [ "${BENCH_MODE:-}" = seeds ]; then
+  exec sh "$(dirname "$0")/seeds.sh"
+fi
 bench=${ORM_BENCH:-./bench/bench}
 reps=${BENCH_REPS:-5}
 mode=${BENCH_MODE:-phases}
