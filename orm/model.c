@@ -96,13 +96,24 @@ void orm__sqlb_ident(struct orm__sqlb *b, orm_dialect d, const char *ident)
 
 		dot = strchr(part, '.');
 		n = dot ? (size_t)(dot - part) : strlen(part);
-		orm__sqlb_put(b, &q, 1);
-		for (i = 0; i < n; i++) {
-			orm__sqlb_put(b, part + i, 1);
-			if (part[i] == q)
-				orm__sqlb_put(b, &q, 1);
+		if (!memchr(part, q, n)) {
+			/* the usual name: no quote inside, copy it whole */
+			if (sqlb_reserve(b, n + 2) < 0)
+				return;
+			b->p[b->len] = q;
+			memcpy(b->p + b->len + 1, part, n);
+			b->p[b->len + 1 + n] = q;
+			b->len += n + 2;
+			b->p[b->len] = '\0';
+		} else {
+			orm__sqlb_put(b, &q, 1);
+			for (i = 0; i < n; i++) {
+				orm__sqlb_put(b, part + i, 1);
+				if (part[i] == q)
+					orm__sqlb_put(b, &q, 1);
+			}
+			orm__sqlb_put(b, &q, 1);
 		}
-		orm__sqlb_put(b, &q, 1);
 		if (!dot)
 			break;
 		orm__sqlb_put(b, ".", 1);
@@ -584,6 +595,37 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 			*(orm_value *)p = *v;
 		}
 		break;
+	}
+	MDL_BIT_CLR(s->null, i);
+	return 0;
+}
+
+/*
+ * The common cases of orm__mdl_store_value() for a row being read: an
+ * integer into an integer member, text into a char * that holds no
+ * string of the library's (a fresh object) with an arena to copy into.
+ * @return 0 when stored, 1 when the general path must do it.
+ */
+static inline int store_fast(const orm_model *m, size_t i, void *obj, const orm_value *v,
+			     struct orm__arena *arena)
+{
+	const orm_field *f = &m->fields[i];
+	orm_model_state *s = orm__mdl_state(m, obj);
+	void *p = orm__mdl_member(f, obj);
+
+	if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT64) {
+		*(int64_t *)p = v->u.i;
+	} else if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT32 && v->u.i >= INT32_MIN &&
+		   v->u.i <= INT32_MAX) {
+		*(int32_t *)p = (int32_t)v->u.i;
+	} else if (v->type == ORM_TYPE_TEXT && f->ctype == ORM_CT_STR && arena &&
+		   !MDL_BIT_GET(s->owned, i)) {
+		char *c = orm__arena_copy(arena, v->u.s.ptr, v->u.s.len);
+		if (!c)
+			return 1; /* the general path reports ENOMEM */
+		*(char **)p = c;
+	} else {
+		return 1;
 	}
 	MDL_BIT_CLR(s->null, i);
 	return 0;
@@ -1469,6 +1511,8 @@ int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *co
 			return orm_column_value(st, col, &v); /* reports the range error */
 		if ((rc = st->conn->drv->column_value(st, col, &v)) < 0)
 			return rc;
+		if ((rc = store_fast(m, i, obj, &v, arena)) == 0)
+			continue;
 		if ((rc = store_read(st, m, i, obj, &v, arena)) < 0)
 			return rc;
 	}

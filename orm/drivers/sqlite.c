@@ -687,7 +687,16 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
 	sqlite3_stmt *st = ss->st;
-	int storage = sqlite3_column_type(st, col);
+	/*
+	 * One sqlite3_column_value() and the sqlite3_value_*() readers
+	 * rather than a sqlite3_column_*() call per question: each of those
+	 * looks the column up again and enters and leaves the connection's
+	 * mutex. The value is "unprotected", which only matters when two
+	 * threads use one connection at once; a liborm connection is used by
+	 * one thread at a time (conn.h).
+	 */
+	sqlite3_value *val = sqlite3_column_value(st, col);
+	int storage = sqlite3_value_type(val);
 	orm_type hint = ss->hints ? ss->hints[col] : ORM_TYPE_NULL;
 
 	if (storage == SQLITE_NULL) {
@@ -697,7 +706,7 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 	switch (hint) {
 	case ORM_TYPE_BOOL:
 		if (storage == SQLITE_INTEGER) {
-			*out = orm_bool(sqlite3_column_int64(st, col) != 0);
+			*out = orm_bool(sqlite3_value_int64(val) != 0);
 			return 0;
 		}
 		break;
@@ -705,14 +714,14 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 		break; /* by storage class */
 	case ORM_TYPE_DOUBLE:
 		if (storage == SQLITE_INTEGER || storage == SQLITE_FLOAT) {
-			*out = orm_double(sqlite3_column_double(st, col));
+			*out = orm_double(sqlite3_value_double(val));
 			return 0;
 		}
 		break;
 	case ORM_TYPE_DECIMAL:
 		if (storage == SQLITE_FLOAT) {
 			orm_buf *b = &ss->dec[col];
-			real_to_decimal(ss->numbuf, sizeof(ss->numbuf), sqlite3_column_double(st, col));
+			real_to_decimal(ss->numbuf, sizeof(ss->numbuf), sqlite3_value_double(val));
 			orm_buf_clear(b);
 			if (orm_buf_puts(b, ss->numbuf) < 0)
 				return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
@@ -722,9 +731,9 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 			return 0;
 		}
 		if (storage == SQLITE_INTEGER || storage == SQLITE_TEXT) {
-			const unsigned char *t = sqlite3_column_text(st, col);
+			const unsigned char *t = sqlite3_value_text(val);
 			out->type = ORM_TYPE_DECIMAL;
-			out->u.s.len = (size_t)sqlite3_column_bytes(st, col);
+			out->u.s.len = (size_t)sqlite3_value_bytes(val);
 			out->u.s.ptr = t ? (const char *)t : "";
 			if (t && ss->scales && ss->scales[col] >= 0) {
 				orm_buf *b = &ss->dec[col];
@@ -747,9 +756,9 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 	case ORM_TYPE_JSON:
 	case ORM_TYPE_UUID:
 		if (storage == SQLITE_TEXT) {
-			const unsigned char *t = sqlite3_column_text(st, col);
+			const unsigned char *t = sqlite3_value_text(val);
 			out->type = hint;
-			out->u.s.len = (size_t)sqlite3_column_bytes(st, col);
+			out->u.s.len = (size_t)sqlite3_value_bytes(val);
 			out->u.s.ptr = t ? (const char *)t : "";
 			/* rows written by other tools: same forms as the other dialects */
 			if (t && (hint == ORM_TYPE_TIMESTAMPTZ || hint == ORM_TYPE_UUID))
@@ -766,22 +775,22 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 	}
 	switch (storage) {
 	case SQLITE_INTEGER:
-		*out = orm_int(sqlite3_column_int64(st, col));
+		*out = orm_int(sqlite3_value_int64(val));
 		return 0;
 	case SQLITE_FLOAT:
-		*out = orm_double(sqlite3_column_double(st, col));
+		*out = orm_double(sqlite3_value_double(val));
 		return 0;
 	case SQLITE_BLOB: {
-		const void *p = sqlite3_column_blob(st, col);
+		const void *p = sqlite3_value_blob(val);
 		out->type = ORM_TYPE_BLOB;
-		out->u.s.len = (size_t)sqlite3_column_bytes(st, col);
+		out->u.s.len = (size_t)sqlite3_value_bytes(val);
 		out->u.s.ptr = p ? p : "";
 		return 0;
 	}
 	default: {
-		const unsigned char *t = sqlite3_column_text(st, col);
+		const unsigned char *t = sqlite3_value_text(val);
 		out->type = ORM_TYPE_TEXT;
-		out->u.s.len = (size_t)sqlite3_column_bytes(st, col);
+		out->u.s.len = (size_t)sqlite3_value_bytes(val);
 		out->u.s.ptr = t ? (const char *)t : "";
 		if (!t && sqlite3_errcode(sqlite3_db_handle(st)) == SQLITE_NOMEM)
 			return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
