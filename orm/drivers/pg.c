@@ -1381,7 +1381,9 @@ static int pg_column_value(orm_stmt *stmt, int col, orm_value *out)
 	case PGOID_INT8:
 	case PGOID_OID:
 		out->type = ORM_TYPE_INT;
-		out->u.i = (int64_t)strtoll(v, NULL, 10);
+		/* the server's integer text: a plain digit loop, no locale */
+		if (orm__parse_int64(v, len, &out->u.i) < 0)
+			out->u.i = (int64_t)strtoll(v, NULL, 10);
 		return 0;
 	case PGOID_FLOAT4:
 	case PGOID_FLOAT8:
