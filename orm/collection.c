@@ -571,7 +571,7 @@ int orm_collection_append(orm_collection *coll, const orm_model *m, void *obj)
 		return ORM_EINVAL;
 	if (coll->model && coll->model != m)
 		return ORM_EINVAL;
-	if (m->state_offset + sizeof(orm_model_state) > m->size)
+	if (!orm__mdl_state_ok(m))
 		return ORM_EINVAL;
 	if (orm__mdl_state(m, obj)->flags & ORM_STATE_IN_COLLECTION)
 		return ORM_EINVAL; /* a member of another collection: copying it would share its data */
@@ -748,7 +748,7 @@ static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0
 	}
 	for (r = 0; r < nrows; r++) {
 		orm_model_state *s = orm__mdl_state(m, items + (r0 + r) * m->size);
-		s->dirty[0] = s->dirty[1] = 0;
+		orm__mdl_clear_dirty(m, s);
 		s->flags |= ORM_STATE_PERSISTED;
 	}
 	rc = 0;

@@ -206,9 +206,11 @@ int orm__mdl_usable(orm_conn *conn, const orm_model *m, const char *fn)
 	if (m->nfields > ORM_MODEL_MAX_FIELDS)
 		return orm__err(conn, ORM_EINVAL, "%s: model %s has %zu fields (at most %d)", fn,
 				mname(m), m->nfields, ORM_MODEL_MAX_FIELDS);
-	if (m->state_offset + sizeof(orm_model_state) > m->size)
-		return orm__err(conn, ORM_EINVAL, "%s: model %s: the orm_model_state member is outside the struct",
-				fn, mname(m));
+	if (!orm__mdl_state_ok(m))
+		return orm__err(conn, ORM_EINVAL,
+				"%s: model %s: the state member is outside the struct, or a plain "
+				"orm_model_state on a model of more than %d fields (orm_model_check)",
+				fn, mname(m), ORM_MODEL_STATE_FIELDS);
 	return 0;
 }
 
@@ -250,7 +252,7 @@ int orm__mdl_is_null(const orm_model *m, size_t i, const void *obj)
 	case ORM_CT_VALUE:
 		return ((const orm_value *)p)->type == ORM_TYPE_NULL;
 	default:
-		return MDL_BIT_GET(orm__mdl_state(m, obj)->null, i);
+		return MDL_BIT_GET(orm__mdl_state(m, obj), null, i);
 	}
 }
 
@@ -338,9 +340,9 @@ void orm__mdl_free_field(const orm_model *m, size_t i, void *obj)
 	orm_model_state *s = orm__mdl_state(m, obj);
 	void *p = orm__mdl_member(f, obj);
 
-	if (!MDL_BIT_GET(s->owned, i))
+	if (!MDL_BIT_GET(s, owned, i))
 		return;
-	MDL_BIT_CLR(s->owned, i);
+	MDL_BIT_CLR(s, owned, i);
 	switch (f->ctype) {
 	case ORM_CT_STR:
 		orm__free(*(char **)p);
@@ -377,7 +379,7 @@ static int put_bytes(const orm_model *m, size_t i, void *obj, const void *src, s
 	switch (f->ctype) {
 	case ORM_CT_STR:
 		old = *(char **)p;
-		if (old && MDL_BIT_GET(s->owned, i))
+		if (old && MDL_BIT_GET(s, owned, i))
 			oldcap = strlen(old);
 		break;
 	case ORM_CT_BYTES:
@@ -401,7 +403,7 @@ static int put_bytes(const orm_model *m, size_t i, void *obj, const void *src, s
 		*out = c;
 		return 0;
 	}
-	if (old && MDL_BIT_GET(s->owned, i) && oldcap >= len) {
+	if (old && MDL_BIT_GET(s, owned, i) && oldcap >= len) {
 		memmove(old, src, len);
 		old[len] = '\0';
 		*out = old;
@@ -413,7 +415,7 @@ static int put_bytes(const orm_model *m, size_t i, void *obj, const void *src, s
 	memcpy(c, src, len);
 	c[len] = '\0';
 	orm__mdl_free_field(m, i, obj);
-	MDL_BIT_SET(s->owned, i);
+	MDL_BIT_SET(s, owned, i);
 	*out = c;
 	return 0;
 }
@@ -495,7 +497,7 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 	int b, rc;
 
 	if (v->type == ORM_TYPE_NULL) {
-		MDL_BIT_SET(s->null, i);
+		MDL_BIT_SET(s, null, i);
 		orm__mdl_free_field(m, i, obj);
 		switch (f->ctype) {
 		case ORM_CT_INT64: *(int64_t *)p = 0; break;
@@ -596,7 +598,7 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 		}
 		break;
 	}
-	MDL_BIT_CLR(s->null, i);
+	MDL_BIT_CLR(s, null, i);
 	return 0;
 }
 
@@ -619,7 +621,7 @@ static inline int store_fast(const orm_model *m, size_t i, void *obj, const orm_
 		   v->u.i <= INT32_MAX) {
 		*(int32_t *)p = (int32_t)v->u.i;
 	} else if (v->type == ORM_TYPE_TEXT && f->ctype == ORM_CT_STR && arena &&
-		   !MDL_BIT_GET(s->owned, i)) {
+		   !MDL_BIT_GET(s, owned, i)) {
 		char *c = orm__arena_copy(arena, v->u.s.ptr, v->u.s.len);
 		if (!c)
 			return 1; /* the general path reports ENOMEM */
@@ -627,7 +629,7 @@ static inline int store_fast(const orm_model *m, size_t i, void *obj, const orm_
 	} else {
 		return 1;
 	}
-	MDL_BIT_CLR(s->null, i);
+	MDL_BIT_CLR(s, null, i);
 	return 0;
 }
 
@@ -690,7 +692,7 @@ int orm_model_set_null_at(void *obj, const orm_model *m, size_t offset)
 	if (!obj || i < 0)
 		return ORM_EINVAL;
 	orm__mdl_store_value(m, (size_t)i, obj, &n, NULL);
-	MDL_BIT_SET(orm__mdl_state(m, obj)->dirty, (size_t)i);
+	MDL_BIT_SET(orm__mdl_state(m, obj), dirty, (size_t)i);
 	return 0;
 }
 
@@ -702,10 +704,10 @@ int orm_model_changed_at(void *obj, const orm_model *m, size_t offset)
 	if (!obj || i < 0)
 		return ORM_EINVAL;
 	s = orm__mdl_state(m, obj);
-	MDL_BIT_SET(s->dirty, (size_t)i);
-	MDL_BIT_CLR(s->null, (size_t)i);
+	MDL_BIT_SET(s, dirty, (size_t)i);
+	MDL_BIT_CLR(s, null, (size_t)i);
 	/* the caller assigned the member itself: it is no longer ours to free */
-	MDL_BIT_CLR(s->owned, (size_t)i);
+	MDL_BIT_CLR(s, owned, (size_t)i);
 	return 0;
 }
 
@@ -724,7 +726,7 @@ int orm_model_set_text_at(void *obj, const orm_model *m, size_t offset, const ch
 		v.type = m->fields[i].type;
 	if ((rc = orm__mdl_store_value(m, (size_t)i, obj, &v, NULL)) < 0)
 		return rc;
-	MDL_BIT_SET(orm__mdl_state(m, obj)->dirty, (size_t)i);
+	MDL_BIT_SET(orm__mdl_state(m, obj), dirty, (size_t)i);
 	return 0;
 }
 
@@ -751,7 +753,7 @@ int orm_model_set(void *obj, const orm_model *m, const char *name, orm_value v)
 		v.type = m->fields[i].type;
 	if ((rc = orm__mdl_store_value(m, (size_t)i, obj, &v, NULL)) < 0)
 		return rc;
-	MDL_BIT_SET(orm__mdl_state(m, obj)->dirty, (size_t)i);
+	MDL_BIT_SET(orm__mdl_state(m, obj), dirty, (size_t)i);
 	return 0;
 }
 
@@ -767,7 +769,8 @@ void orm__mdl_release_items(const orm_model *m, void *items, size_t n)
 		void *obj = (char *)items + k * m->size;
 		orm_model_state *s = orm__mdl_state(m, obj);
 
-		any_owned = s->owned[0] || s->owned[1];
+		any_owned = s->owned != 0 || (m->nfields > ORM_MODEL_STATE_FIELDS &&
+						((orm_model_state_wide *)(void *)s)->owned_hi != 0);
 		if (any_owned)
 			for (i = 0; i < m->nfields; i++)
 				orm__mdl_free_field(m, i, obj);
@@ -1089,7 +1092,7 @@ int orm__mdl_insert_fill(orm_conn *conn, const orm_model *m, void *obj)
 
 	for (i = 0; i < m->nfields; i++) {
 		const orm_field *f = &m->fields[i];
-		int dirty = MDL_BIT_GET(s->dirty, i);
+		int dirty = MDL_BIT_GET(s, dirty, i);
 
 		if (f->flags & (ORM_PIVOT | ORM_READONLY))
 			continue;
@@ -1133,7 +1136,7 @@ int orm__mdl_insert_plan(orm_conn *conn, const orm_model *m, void *obj, int *inc
 			ret[(*nret)++] = (int)i;
 			continue;
 		}
-		if ((f->flags & ORM_SERVER_DEFAULT) && !MDL_BIT_GET(s->dirty, i) && is_empty(m, i, obj)) {
+		if ((f->flags & ORM_SERVER_DEFAULT) && !MDL_BIT_GET(s, dirty, i) && is_empty(m, i, obj)) {
 			ret[(*nret)++] = (int)i;
 			continue;
 		}
@@ -1195,7 +1198,7 @@ static void mark_saved(const orm_model *m, void *obj)
 {
 	orm_model_state *s = orm__mdl_state(m, obj);
 
-	s->dirty[0] = s->dirty[1] = 0;
+	orm__mdl_clear_dirty(m, s);
 	s->flags |= ORM_STATE_PERSISTED;
 }
 
@@ -1358,7 +1361,7 @@ int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 	s = orm__mdl_state(m, obj);
 	for (i = 0; i < m->nfields; i++) {
 		const orm_field *f = &m->fields[i];
-		if (!(f->flags & (ORM_PK | ORM_PIVOT | ORM_READONLY)) && MDL_BIT_GET(s->dirty, i))
+		if (!(f->flags & (ORM_PK | ORM_PIVOT | ORM_READONLY)) && MDL_BIT_GET(s, dirty, i))
 			any_dirty = 1;
 	}
 	for (i = 0; i < m->nfields; i++) {
@@ -1367,10 +1370,10 @@ int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 		if (f->flags & (ORM_PK | ORM_PIVOT | ORM_READONLY))
 			continue;
 		if (f->flags & ORM_UPDATED_AT) {
-			if (!MDL_BIT_GET(s->dirty, i) && (rc = set_now(m, i, obj)) < 0)
+			if (!MDL_BIT_GET(s, dirty, i) && (rc = set_now(m, i, obj)) < 0)
 				return orm__err(conn, rc, "model %s: cannot set timestamp field %s", mname(m),
 						f->name);
-		} else if (any_dirty && !MDL_BIT_GET(s->dirty, i)) {
+		} else if (any_dirty && !MDL_BIT_GET(s, dirty, i)) {
 			continue;
 		}
 		if (!(f->flags & ORM_NULLABLE) && orm__mdl_is_null(m, i, obj))
@@ -1483,7 +1486,7 @@ static int fetch_into(orm_stmt *st, const orm_model *m, void *obj, const int *co
 	release_relations(m, obj);
 	if ((rc = orm__mdl_read_row(st, m, obj, colmap, NULL)) < 0)
 		return rc;
-	s->dirty[0] = s->dirty[1] = 0;
+	orm__mdl_clear_dirty(m, s);
 	s->flags |= ORM_STATE_PERSISTED;
 	return 0;
 }
@@ -1841,8 +1844,11 @@ int orm_model_check(const orm_model *m, orm_buf *err)
 				 ORM_MODEL_MAX_RELATIONS);
 	if (m->nrelations && !m->relations)
 		return check_err(err, "model %s: nrelations without relations", mn);
-	if (m->state_offset + sizeof(orm_model_state) > m->size)
+	if (m->state_offset + orm__mdl_state_size(m) > m->size)
 		return check_err(err, "model %s: the orm_model_state member is outside the struct", mn);
+	if (!orm__mdl_state_ok(m))
+		return check_err(err, "model %s: %zu fields need an orm_model_state_wide member (an "
+				 "orm_model_state has bits for %d)", mn, m->nfields, ORM_MODEL_STATE_FIELDS);
 	for (i = 0; i < m->nfields; i++) {
 		const orm_field *f = &m->fields[i];
 		size_t want;
@@ -1860,7 +1866,7 @@ int orm_model_check(const orm_model *m, orm_buf *err)
 					 mn, f->name, f->size);
 		if (f->offset + f->size > m->size)
 			return check_err(err, "model %s, field %s: member outside the struct", mn, f->name);
-		if (f->offset < m->state_offset + sizeof(orm_model_state) &&
+		if (f->offset < m->state_offset + orm__mdl_state_size(m) &&
 		    f->offset + f->size > m->state_offset)
 			return check_err(err, "model %s, field %s: overlaps the orm_model_state member", mn,
 					 f->name);
@@ -2190,7 +2196,7 @@ int orm_model_from_table(orm_model **out, orm_conn *conn, const char *table)
 	const orm_table_info *t;
 	struct rt_model *rt = NULL;
 	char sing[256];
-	size_t i, n;
+	size_t i, n, ssize;
 	int rc;
 
 	if (!out)
@@ -2210,6 +2216,7 @@ int orm_model_from_table(orm_model **out, orm_conn *conn, const char *table)
 			      table, n, ORM_MODEL_MAX_FIELDS);
 		goto out;
 	}
+	ssize = n > ORM_MODEL_STATE_FIELDS ? sizeof(orm_model_state_wide) : sizeof(orm_model_state);
 	rt = orm__calloc(1, sizeof(*rt));
 	if (!rt || !(rt->fields = orm__calloc(n, sizeof(orm_field))) ||
 	    !(rt->strings = orm__calloc(n + 2, sizeof(char *))))
@@ -2232,7 +2239,7 @@ int orm_model_from_table(orm_model **out, orm_conn *conn, const char *table)
 			goto oom;
 		f->ctype = ORM_CT_VALUE;
 		f->type = c->value_type;
-		f->offset = sizeof(orm_model_state) + i * sizeof(orm_value);
+		f->offset = ssize + i * sizeof(orm_value);
 		f->size = sizeof(orm_value);
 		if (c->primary_key)
 			f->flags |= ORM_PK;
@@ -2245,8 +2252,9 @@ int orm_model_from_table(orm_model **out, orm_conn *conn, const char *table)
 	}
 	rt->m.fields = rt->fields;
 	rt->m.nfields = n;
-	rt->m.size = sizeof(orm_model_state) + n * sizeof(orm_value);
+	rt->m.size = ssize + n * sizeof(orm_value);
 	rt->m.state_offset = 0;
+	rt->m.state_size = ssize;
 	*out = &rt->m;
 	rt = NULL;
 	rc = 0;

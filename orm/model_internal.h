@@ -10,9 +10,37 @@
 
 /* ---- bits of orm_model_state ---- */
 
-#define MDL_BIT_GET(arr, i) ((int)(((arr)[(i) >> 6] >> ((i) & 63)) & 1u))
-#define MDL_BIT_SET(arr, i) ((arr)[(i) >> 6] |= (uint64_t)1 << ((i) & 63))
-#define MDL_BIT_CLR(arr, i) ((arr)[(i) >> 6] &= ~((uint64_t)1 << ((i) & 63)))
+/* The word holding bit i of bitmap `name` (null, dirty, owned) of state s:
+ * fields 64 and up live in the orm_model_state_wide around s (the model
+ * was checked to have one: orm__mdl_state_ok). */
+#define MDL_WORD(s, name, i) \
+	(*((i) < 64 ? &(s)->name : &((orm_model_state_wide *)(void *)(s))->name##_hi))
+#define MDL_BIT_GET(s, name, i) ((int)((MDL_WORD(s, name, i) >> ((i) & 63)) & 1u))
+#define MDL_BIT_SET(s, name, i) (MDL_WORD(s, name, i) |= (uint64_t)1 << ((i) & 63))
+#define MDL_BIT_CLR(s, name, i) (MDL_WORD(s, name, i) &= ~((uint64_t)1 << ((i) & 63)))
+
+/* The size of m's state member. */
+static inline size_t orm__mdl_state_size(const orm_model *m)
+{
+	return m->state_size ? m->state_size : sizeof(orm_model_state);
+}
+
+/* 1 when m's state member lies inside the struct and has a bit for every field. */
+static inline int orm__mdl_state_ok(const orm_model *m)
+{
+	size_t n = orm__mdl_state_size(m);
+
+	return m->state_offset + n <= m->size &&
+	       (m->nfields <= ORM_MODEL_STATE_FIELDS || n >= sizeof(orm_model_state_wide));
+}
+
+/* Forget which fields changed. */
+static inline void orm__mdl_clear_dirty(const orm_model *m, orm_model_state *s)
+{
+	s->dirty = 0;
+	if (m->nfields > ORM_MODEL_STATE_FIELDS)
+		((orm_model_state_wide *)(void *)s)->dirty_hi = 0;
+}
 
 static inline orm_model_state *orm__mdl_state(const orm_model *m, const void *obj)
 {

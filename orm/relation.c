@@ -512,7 +512,7 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 
 	memset(&kx, 0, sizeof(kx));
 	snprintf(what, sizeof(what), "eager load %s.%s", mn(pm), rel->name);
-	if (T->nfields > ORM_MODEL_MAX_FIELDS || T->state_offset + sizeof(orm_model_state) > T->size)
+	if (T->nfields > ORM_MODEL_MAX_FIELDS || !orm__mdl_state_ok(T))
 		return orm__err(conn, ORM_EINVAL, "%s: target model %s is not usable (orm_model_check)", what,
 				mn(T));
 	orm__rel_keys(pm, rel, fk, ok, pivot, sizeof(fk));

@@ -1160,7 +1160,9 @@ static void write_header(FILE *f, const struct gen *g, const char *file)
 			put_cstr(f, t->rels[j].member);
 			fputc('\n', f);
 		}
-		fprintf(f, "\nstruct %s {\n\torm_model_state orm;\n", t->type);
+		/* a plain state has bits for 64 fields; more need the wide one */
+		fprintf(f, "\nstruct %s {\n\t%s orm;\n", t->type,
+			t->nfields > ORM_MODEL_STATE_FIELDS ? "orm_model_state_wide" : "orm_model_state");
 		for (j = 0; j < t->nfields; j++) {
 			const struct gfield *fd = &t->fields[j];
 			const orm_col_info *c = fd->ci;

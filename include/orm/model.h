@@ -74,7 +74,8 @@
  * (`model_changed`). An UPDATE writes only the changed fields (and the
  * ORM_UPDATED_AT field); when nothing is marked changed it writes every
  * field, so direct assignments are never lost silently. No snapshot is
- * kept: tracking costs three bitmaps per object and no allocation.
+ * kept: tracking costs three 64-bit bitmaps per object (40 bytes of state
+ * in all) and no allocation.
  *
  * **Strings.** char * (and orm_bytes, orm_value payloads) of an object
  * filled by model_fetch / model_save are allocated by the library, one
@@ -156,8 +157,10 @@
 
 ORM_BEGIN_DECL
 
-/** Most fields a model may have (bits of orm_model_state). */
+/** Most fields a model may have (bits of orm_model_state_wide). */
 #define ORM_MODEL_MAX_FIELDS 128
+/** Most fields a model with a plain orm_model_state may have. */
+#define ORM_MODEL_STATE_FIELDS 64
 /** Most relations a model may have (bits of orm_model_state.loaded). */
 #define ORM_MODEL_MAX_RELATIONS 32
 
@@ -167,15 +170,30 @@ struct orm__hold;
  * Per-object bookkeeping; embed one in every model struct and name it in
  * the descriptor (ORM_MODEL). Zero-initialise it with the struct. Read
  * it through the ORM_MODEL_* macros; its layout may grow.
+ *
+ * It holds one bit per field for fields 0 to 63 (40 bytes, paid by every
+ * object, so kept small: an eager load of 600 000 rows holds 600 000 of
+ * them). A model with more than ORM_MODEL_STATE_FIELDS fields embeds an
+ * orm_model_state_wide instead; the descriptor macros accept either and
+ * orm_model_check() refuses a plain state on a model that needs the wide
+ * one.
  */
 typedef struct orm_model_state {
-	uint64_t null[2];   /**< bit i: field i is SQL NULL */
-	uint64_t dirty[2];  /**< bit i: field i changed since the last fetch/save */
-	uint64_t owned[2];  /**< bit i: field i's pointer was allocated by the library for this object */
+	uint64_t null;      /**< bit i: field i is SQL NULL */
+	uint64_t dirty;     /**< bit i: field i changed since the last fetch/save */
+	uint64_t owned;     /**< bit i: field i's pointer was allocated by the library for this object */
 	uint32_t flags;     /**< ORM_STATE_* */
 	uint32_t loaded;    /**< bit r: relation r was loaded into this object */
 	struct orm__hold *hold; /**< relations loaded for this object alone (orm_model_load) */
 } orm_model_state;
+
+/** The state of a model with 65 to ORM_MODEL_MAX_FIELDS fields. */
+typedef struct orm_model_state_wide {
+	orm_model_state base; /**< fields 0..63, flags and relations */
+	uint64_t null_hi;     /**< bit i: field 64 + i is SQL NULL */
+	uint64_t dirty_hi;    /**< bit i: field 64 + i changed */
+	uint64_t owned_hi;    /**< bit i: field 64 + i's pointer is the library's */
+} orm_model_state_wide;
 
 /** orm_model_state.flags */
 enum {
@@ -283,6 +301,7 @@ typedef struct orm_model {
 	const char *table;          /**< "users" or "schema.users" */
 	size_t size;                /**< sizeof the struct */
 	size_t state_offset;        /**< offsetof the orm_model_state member */
+	size_t state_size;          /**< sizeof that member (orm_model_state or _wide); 0 = orm_model_state */
 	const orm_field *fields;    /**< the fields, in column order */
 	size_t nfields;             /**< number of entries in `fields` */
 	const orm_relation *relations; /**< the relations, or NULL */
@@ -299,9 +318,15 @@ typedef struct orm_model {
 /* 0, or a compile error when T's member m is not of type CT. */
 # define ORM__TYPECHECK(T, m, CT) \
 	(0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((T *)0)->m), CT) ? 1 : -1]))
+/* 0, or a compile error when T's member m is not a model state. */
+# define ORM__STATECHECK(T, m) \
+	(0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((T *)0)->m), orm_model_state) || \
+			 __builtin_types_compatible_p(__typeof__(((T *)0)->m), orm_model_state_wide) ? 1 : -1]))
 #else
 /** Internal: 0, or (GCC and Clang only) a compile error when member `m` of `T` is not of type `CT`. */
 # define ORM__TYPECHECK(T, m, CT) 0
+/** Internal: 0, or (GCC and Clang only) a compile error when member `m` of `T` is not a model state. */
+# define ORM__STATECHECK(T, m) 0
 #endif
 
 /** Base of every field macro; `...` starts with the flags and may add
@@ -381,12 +406,12 @@ typedef struct orm_model {
 /** A model of struct T (state member `st`) on TABLE, with the orm_field array FIELDS. */
 #define ORM_MODEL(T, st, NAME, TABLE, FIELDS) \
 	{ .name = (NAME), .table = (TABLE), .size = sizeof(T), \
-	  .state_offset = offsetof(T, st) + ORM__TYPECHECK(T, st, orm_model_state), \
+	  .state_offset = offsetof(T, st) + ORM__STATECHECK(T, st), .state_size = sizeof(((T *)0)->st), \
 	  .fields = (FIELDS), .nfields = ORM_COUNTOF(FIELDS) }
 /** ORM_MODEL plus designated initialisers: ORM_RELATIONS(arr), .flags = ORM_MODEL_STRICT. */
 #define ORM_MODEL_EX(T, st, NAME, TABLE, FIELDS, ...) \
 	{ .name = (NAME), .table = (TABLE), .size = sizeof(T), \
-	  .state_offset = offsetof(T, st) + ORM__TYPECHECK(T, st, orm_model_state), \
+	  .state_offset = offsetof(T, st) + ORM__STATECHECK(T, st), .state_size = sizeof(((T *)0)->st), \
 	  .fields = (FIELDS), .nfields = ORM_COUNTOF(FIELDS), __VA_ARGS__ }
 
 /* ---- descriptor checks ---- */

@@ -1468,6 +1468,65 @@ static void test_runtime_model(void **state)
 	assert_null(m);
 }
 
+/*
+ * A model of more than 64 fields keeps the bits of fields 64 and up in an
+ * orm_model_state_wide (orm_model_from_table picks it): NULL, changed and
+ * owned bits of field 90 and above must work like those of field 1.
+ */
+static void test_wide_model(void **state)
+{
+	orm_table *t = orm_table_new("mdl_wide");
+	orm_model *m = NULL;
+	void *row, *back;
+	orm_value v;
+	char name[16];
+	int i;
+
+	(void)state;
+	orm_schema_drop_table(db, "mdl_wide", ORM_SCHEMA_IF_EXISTS);
+	orm_table_increments(t, "id");
+	for (i = 1; i < 100; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		if (i % 2)
+			orm_table_integer(t, name);
+		else
+			orm_table_string(t, name, 40);
+	}
+	assert_orm_ok(db, orm_schema_create_table(db, t, 0));
+	orm_table_free(t);
+	assert_orm_ok(db, orm_model_from_table(&m, db, "mdl_wide"));
+	assert_int_equal(m->nfields, 100);
+	assert_int_equal(m->state_size, sizeof(orm_model_state_wide));
+	assert_orm_ok(db, orm_model_check(m, NULL));
+
+	row = orm_row_new(m);
+	assert_non_null(row);
+	assert_orm_ok(db, orm_model_set(row, m, "c1", orm_int(1)));
+	assert_orm_ok(db, orm_model_set(row, m, "c90", orm_text("ninety")));
+	assert_orm_ok(db, orm_model_set(row, m, "c91", orm_int(91)));
+	assert_orm_ok(db, orm_model_save(row, db, m));
+	assert_orm_ok(db, orm_model_get(row, m, "id", &v));
+	/* only the changed field is written: c81 set behind the model's back stays */
+	assert_orm_ok(db, orm_exec(db, "UPDATE mdl_wide SET c81 = 81"));
+	assert_orm_ok(db, orm_model_set(row, m, "c97", orm_int(97)));
+	assert_orm_ok(db, orm_model_save(row, db, m));
+	assert_int_equal(count_rows("SELECT c81 + c97 FROM mdl_wide"), 81 + 97);
+
+	back = orm_row_new(m);
+	assert_non_null(back);
+	assert_orm_ok(db, orm_model_find_id(back, db, m, v.u.i));
+	assert_orm_ok(db, orm_model_get(back, m, "c90", &v));
+	assert_true(v.type == ORM_TYPE_TEXT && v.u.s.len == 6 && !memcmp(v.u.s.ptr, "ninety", 6));
+	assert_orm_ok(db, orm_model_get(back, m, "c99", &v));
+	assert_true(v.type == ORM_TYPE_NULL);
+	assert_orm_ok(db, orm_model_get(back, m, "c97", &v));
+	assert_int_equal(v.u.i, 97);
+	orm_row_free(back, m);
+	orm_row_free(row, m);
+	orm_model_free(m);
+	assert_orm_ok(db, orm_schema_drop_table(db, "mdl_wide", 0));
+}
+
 static void test_large_collection(void **state)
 {
 	const char *env = getenv("ORM_TEST_LARGE_ROWS");
@@ -1523,6 +1582,7 @@ int main(void)
 		cmocka_unit_test_setup(test_has_many_through_and_belongs_to, clean),
 		cmocka_unit_test_setup(test_load_after_fact_and_strict, clean),
 		cmocka_unit_test_setup(test_runtime_model, clean),
+		cmocka_unit_test_setup(test_wide_model, clean),
 		cmocka_unit_test_setup(test_large_collection, clean),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

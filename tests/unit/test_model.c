@@ -209,6 +209,8 @@ static void test_check_bad_fields(void **state)
 	}
 	{
 		orm_model m = ORM_MODEL(struct plain, orm, "plain", "plains", owner_fields);
+		m.nfields = ORM_MODEL_STATE_FIELDS + 1; /* checked before the fields are read */
+		expect_bad(&m, "orm_model_state_wide");
 		m.nfields = ORM_MODEL_MAX_FIELDS + 1;
 		expect_bad(&m, "at most");
 		m.table = NULL;
@@ -304,7 +306,7 @@ static void test_null_changed_owned(void **state)
 	assert_false(model_is_null(&owner_model, &o, rank));
 	assert_int_equal(model_set_null(&owner_model, &o, rank), 0);
 	assert_true(model_is_null(&owner_model, &o, rank));
-	assert_true(o.orm.dirty[0] & (1u << 2));
+	assert_true(o.orm.dirty & (1u << 2));
 	assert_int_equal(model_set(&owner_model, &o, rank, 0), 0);
 	assert_false(model_is_null(&owner_model, &o, rank));
 	assert_int_equal(o.rank, 0);
@@ -314,19 +316,19 @@ static void test_null_changed_owned(void **state)
 	assert_int_equal(model_set_text(&owner_model, &o, name, "Ann"), 0);
 	assert_false(model_is_null(&owner_model, &o, name));
 	assert_string_equal(o.name, "Ann");
-	assert_true(o.orm.owned[0] & (1u << 1));
+	assert_true(o.orm.owned & (1u << 1));
 	assert_int_equal(model_set_text(&owner_model, &o, name, "Bo"), 0); /* reuses the buffer */
 	assert_string_equal(o.name, "Bo");
 	assert_int_equal(model_set_text(&owner_model, &o, name, "A much longer name"), 0);
 	assert_string_equal(o.name, "A much longer name");
 	assert_int_equal(model_set_null(&owner_model, &o, name), 0);
 	assert_null(o.name);
-	assert_false(o.orm.owned[0] & (1u << 1));
+	assert_false(o.orm.owned & (1u << 1));
 
 	/* a caller's own pointer is never freed by the library */
 	o.name = borrowed;
 	assert_int_equal(model_changed(&owner_model, &o, name), 0);
-	assert_false(o.orm.owned[0] & (1u << 1));
+	assert_false(o.orm.owned & (1u << 1));
 
 	/* char[N] in place, too long is ORM_ETYPE */
 	assert_int_equal(model_set_text(&owner_model, &o, code, "ABC"), 0);
