@@ -490,14 +490,37 @@ bad_hex:
 		return orm__seed_errf(&s->err, ORM_ETYPE, file, c->line, c->col,
 				      "%s.%s (%s): '%s' starts with \\x but is not hex bytes", t->name,
 				      ci->name, ci->type, short_val(sv, sizeof(sv), txt, len));
+	case ORM_TYPE_TIMESTAMP:
+	case ORM_TYPE_TIMESTAMPTZ: {
+		/*
+		 * A date and time with an offset ("...+02:00", "...Z": what export
+		 * writes for a zoned column) is moved to UTC, the session time zone
+		 * of every liborm connection: a zoned column gets the "+00:00"
+		 * form, a zoneless one (DATETIME, timestamp) the UTC wall time. No
+		 * server takes the offset for a zoneless column as it should:
+		 * MariaDB refuses it, PostgreSQL drops it, SQLite keeps the text.
+		 * Text without an offset, or in another form, goes as written.
+		 */
+		char utc[48];
+		int n = orm__tstz_utc_text(txt, len, utc, sizeof(utc));
+		if (n < 0)
+			break;
+		if (vt == ORM_TYPE_TIMESTAMP)
+			n -= 6; /* the "+00:00" */
+		if (a && !(txt = orm__seed_arena_strndup(a, utc, (size_t)n)))
+			return ORM_ENOMEM;
+		*out = orm_textn(a ? txt : "", a ? (size_t)n : 0); /* without an arena: checked only */
+		out->type = vt;
+		return 0;
+	}
 	default:
 		break;
 	}
 	if (a && !(txt = orm__seed_arena_strndup(a, txt, len)))
 		return ORM_ENOMEM;
 	*out = orm_textn(txt, len);
-	if (vt == ORM_TYPE_DECIMAL)
-		out->type = ORM_TYPE_DECIMAL;
+	if (vt == ORM_TYPE_DECIMAL || vt == ORM_TYPE_TIMESTAMP || vt == ORM_TYPE_TIMESTAMPTZ)
+		out->type = vt;
 	return 0;
 }
 

@@ -51,6 +51,15 @@
  *   they take their defaults. `null`, `~` or an empty value is NULL.
  *   A mapping or list given for a JSON column is stored as JSON text.
  *   Anchors and aliases are not supported.
+ * - Dates and times, in either format: `YYYY-MM-DD HH:MM:SS[.fraction]`
+ *   (or with `T`), optionally followed by an offset `Z`, `+HH:MM` or
+ *   `-HH:MM`. A value with an offset is converted to UTC, the session
+ *   time zone of every liborm connection: a column with a time zone
+ *   (timestamptz; MariaDB TIMESTAMP) stores that instant, a column
+ *   without one (timestamp, DATETIME) stores its UTC wall time, on every
+ *   dialect (left alone, MariaDB would refuse the offset and PostgreSQL
+ *   would drop it). A value without an offset is stored as written (the
+ *   servers read it in UTC). Other text goes to the database unchanged.
  * - `NAME.sql`: SQL run as is, statement by statement, in name order,
  *   after the data files (before them with orm_seed_options.sql_first).
  *   On MariaDB a DDL statement commits by itself: keep .sql seeds to data
@@ -274,8 +283,12 @@ ORM_EXTERN(int) orm_seed_make(orm_buf *path, const char *dir, const char *name,
 /**
  * Write a table's rows (or the rows of any SELECT) to a seed file, CSV or
  * YAML, in the forms orm_seed_open() reads back: NULL as an empty
- * unquoted field, the empty string as `""`, blobs as `\x` hex. Rows are
- * streamed to the file.
+ * unquoted field, the empty string as `""`, blobs as `\x` hex, a column
+ * with a time zone in UTC with `+00:00` (`2006-02-15 04:34:33+00:00`,
+ * also on MariaDB, whose TIMESTAMP columns have no offset of their own),
+ * other dates and times as the database gives them. Rows are streamed to
+ * the file; the file loads back into the same values on the same
+ * database.
  * @param conn the connection to read from
  * @param table the table ("name" or "schema.name"), read in primary key
  *              order when it has one
