@@ -332,6 +332,7 @@ void orm_close(orm_conn *conn)
 	if (!conn)
 		return;
 	orm__stmt_cache_free(conn);
+	orm__msql_free(conn);
 	if (conn->drv && conn->drv->close)
 		conn->drv->close(conn);
 	conn->driver_data = NULL;

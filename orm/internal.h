@@ -99,6 +99,9 @@ struct orm_conn {
 	unsigned long stmt_execs;
 	/* SQLite without json_each(): eager loading falls back to IN lists */
 	int no_json_each;
+	/* SQL text of model statements by descriptor and fields (orm/model.c) */
+	struct orm__msql *msql;
+	size_t msql_count;
 };
 
 struct orm_stmt {
@@ -160,6 +163,12 @@ size_t orm__qraw_next_placeholder(const char *sql, size_t from, orm_dialect d);
 
 /* Parse canonical numeric text */
 int orm__parse_int64(const char *s, size_t len, int64_t *out);
+/* orm_prepare() of sql (len bytes) whose orm__prepare_hash() is hv: for
+ * callers that keep the text and its hash (the model statement texts). */
+int orm__prepare_h(orm_stmt **out, orm_conn *conn, const char *sql, size_t len, unsigned hv);
+unsigned orm__prepare_hash(const char *sql, size_t len);
+/* Free the connection's cache of model statement texts (orm/model.c). */
+void orm__msql_free(orm_conn *conn);
 
 /* Quote one identifier part (no dots) into buf. */
 int orm__quote_part(orm_buf *out, orm_dialect d, const char *s, size_t len);

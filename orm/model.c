@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <uthash.h>
 #include <unistd.h>
 #if defined(__linux__)
 # include <sys/random.h>
@@ -1202,10 +1203,122 @@ static void mark_saved(const orm_model *m, void *obj)
 	s->flags |= ORM_STATE_PERSISTED;
 }
 
+/*
+ * The SQL text of a model's INSERT, UPDATE and fetch by key depends only
+ * on the descriptor, the fields written or read back, and the dialect:
+ * each connection keeps the texts it built, keyed by descriptor address
+ * and field sets, so a save or a fetch by key looks its statement up
+ * instead of quoting every identifier again (about a tenth of a save on
+ * SQLite). Descriptors are constant data (model.h: a descriptor must stay
+ * unchanged at its address while a connection that used it is open);
+ * those of orm_model_from_table(), which are freed at run time, are
+ * never cached.
+ */
+enum { MSQL_INSERT = 1, MSQL_INSERT_ROWID, MSQL_UPDATE, MSQL_FETCH };
+#define MSQL_MAX 256
+
+struct msql_key {
+	const orm_model *m;
+	uint64_t a[2], b[2]; /* field sets: written / read back (insert), set (update) */
+	uint32_t op, pad;
+};
+
+struct orm__msql {
+	UT_hash_handle hh;
+	struct msql_key k;
+	size_t len;  /* of sql */
+	unsigned hv; /* orm__prepare_hash(sql): the statement cache's lookup */
+	char sql[];  /* NUL-terminated */
+};
+
+/* the key's hash: a multiplicative mix of its words (the key is all words) */
+static unsigned msql_hash(const struct msql_key *k)
+{
+	uint64_t h = (uint64_t)(uintptr_t)k->m * 0x9E3779B97F4A7C15ull;
+
+	h = (h ^ k->a[0] ^ (k->op * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ k->a[1] ^ k->b[0]) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ k->b[1]) * 0x9E3779B97F4A7C15ull;
+	return (unsigned)(h >> 32);
+}
+
+static void msql_key(struct msql_key *k, const orm_model *m, unsigned op, const int *a, size_t na,
+		     const int *b, size_t nb)
+{
+	size_t i;
+
+	memset(k, 0, sizeof(*k));
+	k->m = m;
+	k->op = op;
+	for (i = 0; i < na; i++)
+		k->a[a[i] >> 6] |= (uint64_t)1 << (a[i] & 63);
+	for (i = 0; i < nb; i++)
+		k->b[b[i] >> 6] |= (uint64_t)1 << (b[i] & 63);
+}
+
+/* The cached text for k, or NULL. */
+static const struct orm__msql *msql_find(orm_conn *conn, const struct msql_key *k)
+{
+	struct orm__msql *e = NULL;
+
+	if (k->m->flags & ORM__MODEL_RUNTIME)
+		return NULL;
+	HASH_FIND_BYHASHVALUE(hh, conn->msql, k, sizeof(*k), msql_hash(k), e);
+	return e;
+}
+
+/* orm_prepare() of the text of e (found) or sql (built). */
+static int msql_prepare(orm_stmt **st, orm_conn *conn, const struct orm__msql *e, const char *sql)
+{
+	if (e)
+		return orm__prepare_h(st, conn, e->sql, e->len, e->hv);
+	return orm_prepare(st, conn, sql);
+}
+
+/* Keep sql for k; nothing happens when memory is short. */
+static void msql_add(orm_conn *conn, const struct msql_key *k, const char *sql)
+{
+	struct orm__msql *e;
+	size_t len;
+
+	if (k->m->flags & ORM__MODEL_RUNTIME)
+		return;
+	if (conn->msql_count >= MSQL_MAX)
+		orm__msql_free(conn);
+	len = strlen(sql);
+	e = orm__malloc(sizeof(*e) + len + 1);
+	if (!e)
+		return;
+	memset(e, 0, sizeof(*e));
+	e->k = *k;
+	e->len = len;
+	e->hv = orm__prepare_hash(sql, len);
+	memcpy(e->sql, sql, len + 1);
+	HASH_ADD_BYHASHVALUE(hh, conn->msql, k, sizeof(e->k), msql_hash(k), e);
+	if (!e->hh.tbl) { /* uthash out of memory (HASH_NONFATAL_OOM) */
+		orm__free(e);
+		return;
+	}
+	conn->msql_count++;
+}
+
+void orm__msql_free(orm_conn *conn)
+{
+	struct orm__msql *e, *t;
+
+	HASH_ITER(hh, conn->msql, e, t) {
+		HASH_DEL(conn->msql, e);
+		orm__free(e);
+	}
+	conn->msql_count = 0;
+}
+
 int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int incl[ORM_MODEL_MAX_FIELDS], ret[ORM_MODEL_MAX_FIELDS];
 	size_t nincl, nret, k;
+	struct msql_key key;
+	const struct orm__msql *hit;
 	struct orm__sqlb b;
 	orm_stmt *st = NULL;
 	orm_dialect d;
@@ -1230,16 +1343,20 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	rowid_key = d == ORM_DIALECT_SQLITE && nret == 1 && (m->fields[ret[0]].flags & ORM_AUTO) &&
 		(m->fields[ret[0]].ctype == ORM_CT_INT64 || m->fields[ret[0]].ctype == ORM_CT_INT32);
 	orm__sqlb_init(&b);
-	insert_head(&b, d, m, incl, nincl);
-	if (nincl > 0 || d == ORM_DIALECT_MARIADB)
-		insert_row(&b, nincl);
-	if (!rowid_key)
-		returning(&b, d, m, ret, nret);
-	if (b.oom) {
-		rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-		goto out;
+	msql_key(&key, m, rowid_key ? MSQL_INSERT_ROWID : MSQL_INSERT, incl, nincl, ret, rowid_key ? 0 : nret);
+	if (!(hit = msql_find(conn, &key))) {
+		insert_head(&b, d, m, incl, nincl);
+		if (nincl > 0 || d == ORM_DIALECT_MARIADB)
+			insert_row(&b, nincl);
+		if (!rowid_key)
+			returning(&b, d, m, ret, nret);
+		if (b.oom) {
+			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
+			goto out;
+		}
+		msql_add(conn, &key, b.p);
 	}
-	if ((rc = orm_prepare(&st, conn, b.p)) < 0)
+	if ((rc = msql_prepare(&st, conn, hit, b.p)) < 0)
 		goto fail;
 	for (k = 0; k < nincl; k++)
 		if ((rc = orm__mdl_bind_field(st, (int)k + 1, m, (size_t)incl[k], obj)) < 0)
@@ -1278,7 +1395,7 @@ out:
 /* ------------------------------------------------------------------ */
 /* update, fetch, destroy                                             */
 
-/* " WHERE pk1 = ? AND pk2 = ?"; checks the key is set. */
+/* " WHERE pk1 = ? AND pk2 = ?" into b; checks the key is set (b NULL: only that). */
 static int where_pk(orm_conn *conn, struct orm__sqlb *b, const orm_model *m, const void *obj,
 		    const char *fn)
 {
@@ -1292,9 +1409,12 @@ static int where_pk(orm_conn *conn, struct orm__sqlb *b, const orm_model *m, con
 		if (obj && orm__mdl_is_null(m, i, obj))
 			return orm__err(conn, ORM_EINVAL, "%s: %s.%s (primary key) is NULL", fn, mname(m),
 					f->name);
-		orm__sqlb_puts(b, n++ ? " AND " : " WHERE ");
-		orm__sqlb_ident(b, d, orm__mdl_col(f));
-		orm__sqlb_puts(b, " = ?");
+		if (b) {
+			orm__sqlb_puts(b, n ? " AND " : " WHERE ");
+			orm__sqlb_ident(b, d, orm__mdl_col(f));
+			orm__sqlb_puts(b, " = ?");
+		}
+		n++;
 	}
 	if (n == 0)
 		return orm__err(conn, ORM_EINVAL, "%s: model %s has no primary key field (ORM_PK)", fn,
@@ -1345,6 +1465,8 @@ static void describe_key(const orm_model *m, const void *obj, char *out, size_t 
 int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int set[ORM_MODEL_MAX_FIELDS];
+	struct msql_key skey;
+	const struct orm__msql *hit;
 	size_t nset = 0, i, k;
 	struct orm__sqlb b;
 	orm_stmt *st = NULL;
@@ -1383,28 +1505,35 @@ int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 		set[nset++] = (int)i;
 	}
 	orm__sqlb_init(&b);
-	if (nset == 0) {
-		/* nothing to write: check that the row exists */
-		orm__sqlb_puts(&b, "SELECT 1 FROM ");
-		orm__sqlb_ident(&b, d, m->table);
+	msql_key(&skey, m, MSQL_UPDATE, set, nset, NULL, 0);
+	if ((hit = msql_find(conn, &skey)) != NULL) {
+		if ((rc = where_pk(conn, NULL, m, obj, "orm_model_update")) < 0)
+			goto out;
 	} else {
-		orm__sqlb_puts(&b, "UPDATE ");
-		orm__sqlb_ident(&b, d, m->table);
-		orm__sqlb_puts(&b, " SET ");
-		for (k = 0; k < nset; k++) {
-			if (k)
-				orm__sqlb_puts(&b, ", ");
-			orm__sqlb_ident(&b, d, orm__mdl_col(&m->fields[set[k]]));
-			orm__sqlb_puts(&b, " = ?");
+		if (nset == 0) {
+			/* nothing to write: check that the row exists */
+			orm__sqlb_puts(&b, "SELECT 1 FROM ");
+			orm__sqlb_ident(&b, d, m->table);
+		} else {
+			orm__sqlb_puts(&b, "UPDATE ");
+			orm__sqlb_ident(&b, d, m->table);
+			orm__sqlb_puts(&b, " SET ");
+			for (k = 0; k < nset; k++) {
+				if (k)
+					orm__sqlb_puts(&b, ", ");
+				orm__sqlb_ident(&b, d, orm__mdl_col(&m->fields[set[k]]));
+				orm__sqlb_puts(&b, " = ?");
+			}
 		}
+		if ((rc = where_pk(conn, &b, m, obj, "orm_model_update")) < 0)
+			goto out;
+		if (b.oom) {
+			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
+			goto out;
+		}
+		msql_add(conn, &skey, b.p);
 	}
-	if ((rc = where_pk(conn, &b, m, obj, "orm_model_update")) < 0)
-		goto out;
-	if (b.oom) {
-		rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-		goto out;
-	}
-	if ((rc = orm_prepare(&st, conn, b.p)) < 0)
+	if ((rc = msql_prepare(&st, conn, hit, b.p)) < 0)
 		goto fail;
 	for (k = 0; k < nset; k++)
 		if ((rc = orm__mdl_bind_field(st, (int)k + 1, m, (size_t)set[k], obj)) < 0)
@@ -1565,14 +1694,24 @@ int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_que
 		return orm__err(conn, ORM_EINVAL, "orm_model_fetch: object is NULL");
 	orm__sqlb_init(&b);
 	if (!q) {
-		select_head(&b, orm_conn_dialect(conn), m);
-		if ((rc = where_pk(conn, &b, m, obj, "orm_model_fetch")) < 0)
-			goto out;
-		if (b.oom) {
-			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-			goto out;
+		const struct orm__msql *hit;
+		struct msql_key fkey;
+
+		msql_key(&fkey, m, MSQL_FETCH, NULL, 0, NULL, 0);
+		if ((hit = msql_find(conn, &fkey)) != NULL) {
+			if ((rc = where_pk(conn, NULL, m, obj, "orm_model_fetch")) < 0)
+				goto out;
+		} else {
+			select_head(&b, orm_conn_dialect(conn), m);
+			if ((rc = where_pk(conn, &b, m, obj, "orm_model_fetch")) < 0)
+				goto out;
+			if (b.oom) {
+				rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
+				goto out;
+			}
+			msql_add(conn, &fkey, b.p);
 		}
-		if ((rc = orm_prepare(&st, conn, b.p)) < 0 || (rc = bind_pk(st, 1, m, obj)) < 0)
+		if ((rc = msql_prepare(&st, conn, hit, b.p)) < 0 || (rc = bind_pk(st, 1, m, obj)) < 0)
 			goto fail;
 	} else {
 		base = orm_query_new(m->table);
@@ -2252,6 +2391,7 @@ int orm_model_from_table(orm_model **out, orm_conn *conn, const char *table)
 	}
 	rt->m.fields = rt->fields;
 	rt->m.nfields = n;
+	rt->m.flags |= ORM__MODEL_RUNTIME;
 	rt->m.size = ssize + n * sizeof(orm_value);
 	rt->m.state_offset = 0;
 	rt->m.state_size = ssize;

@@ -19,6 +19,10 @@
 #define MDL_BIT_SET(s, name, i) (MDL_WORD(s, name, i) |= (uint64_t)1 << ((i) & 63))
 #define MDL_BIT_CLR(s, name, i) (MDL_WORD(s, name, i) &= ~((uint64_t)1 << ((i) & 63)))
 
+/* orm_model.flags bit of descriptors built by orm_model_from_table(): freed
+ * at run time, so never a key of the connection's model SQL cache */
+#define ORM__MODEL_RUNTIME (1u << 31)
+
 /* The size of m's state member. */
 static inline size_t orm__mdl_state_size(const orm_model *m)
 {

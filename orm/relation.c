@@ -1,7 +1,7 @@
 /*
  * Associations: key defaults, eager loading by path (one query per
- * relation level and key chunk, stitched by key with uthash and a stable
- * counting sort), loading after the fact, strict mode, and the pivot
+ * relation level, keys as one array parameter or chunked IN lists,
+ * stitched by key through a hash and a stable counting sort), loading after the fact, strict mode, and the pivot
  * operations attach / detach / sync.
  */
 #include "orm/model_internal.h"

@@ -146,11 +146,25 @@ static int cache_evict_one(orm_conn *conn)
 	return 0;
 }
 
+unsigned orm__prepare_hash(const char *sql, size_t len)
+{
+	unsigned hv;
+
+	HASH_VALUE(sql, len, hv);
+	return hv;
+}
+
 int orm_prepare(orm_stmt **out, orm_conn *conn, const char *sql)
+{
+	size_t len = sql ? strlen(sql) : 0;
+
+	return orm__prepare_h(out, conn, sql, len, sql ? orm__prepare_hash(sql, len) : 0);
+}
+
+int orm__prepare_h(orm_stmt **out, orm_conn *conn, const char *sql, size_t len, unsigned hv)
 {
 	struct orm_stmt_cache_entry *e = NULL;
 	orm_stmt *st;
-	size_t len;
 	int rc;
 
 	if (!out)
@@ -159,8 +173,7 @@ int orm_prepare(orm_stmt **out, orm_conn *conn, const char *sql)
 	if (!conn || !sql || !conn->drv)
 		return stmt_create(out, conn, sql); /* reports the error */
 
-	len = strlen(sql);
-	HASH_FIND(hh, conn->cache, sql, len, e);
+	HASH_FIND_BYHASHVALUE(hh, conn->cache, sql, len, hv, e);
 	if (e) {
 		if (e->in_use)
 			return stmt_create(out, conn, sql); /* busy: hand out a private one */
@@ -183,7 +196,7 @@ int orm_prepare(orm_stmt **out, orm_conn *conn, const char *sql)
 	}
 	e->stmt = st;
 	e->in_use = 1;
-	HASH_ADD_KEYPTR(hh, conn->cache, e->key, len, e);
+	HASH_ADD_KEYPTR_BYHASHVALUE(hh, conn->cache, e->key, len, hv, e);
 	if (!e->hh.tbl) {
 		/* uthash ran out of memory (HASH_NONFATAL_OOM): stay uncached */
 		orm__free(e->key);

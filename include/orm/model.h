@@ -112,12 +112,16 @@
  * object owned by the collection or the parent object), and `TT *member;
  * size_t count` for has_many / belongs_to_many / has_many_through (a
  * contiguous slice of TT owned likewise). Eager loading (ORM_WITH paths)
- * issues one query per relation level and key chunk, never one per
- * parent: keys are collected once (deduplicated with uthash), sent in IN
- * lists of at most the dialect's bind limit (SQLite 32766, PostgreSQL and
- * MariaDB 65535, minus the constraint's own parameters), and the rows are
- * stitched to their parents by key with a hash and a stable counting sort
- * (children keep the order of the query). Default keys follow Bookshelf:
+ * issues one query per relation level, never one per parent: keys are
+ * collected once (deduplicated in a hash) and sent together. Integer keys
+ * on SQLite and PostgreSQL go as one array parameter (`col IN (SELECT
+ * value FROM json_each(?))`, `col = ANY(?::bigint[])`), so the statement
+ * is the same whatever the number of parents and is prepared once per
+ * connection. Text keys, MariaDB, and an SQLite built without JSON use
+ * IN lists of at most the dialect's bind limit (SQLite 32766, PostgreSQL
+ * and MariaDB 65535, minus the constraint's own parameters): one query
+ * per chunk of keys. The rows are stitched to their parents by key with a
+ * hash and a stable counting sort (children keep the order of the query). Default keys follow Bookshelf:
  * foreign key `<singular>_id` where the singular is the model's `name`,
  * pivot table of the two table names sorted and joined by `_`.
  *
@@ -142,6 +146,14 @@
  *
  * Thread safety: descriptors are read-only; objects and collections
  * follow the connection rule (one thread at a time).
+ *
+ * Descriptor lifetime: a connection keeps the SQL text of the INSERT,
+ * UPDATE and fetch-by-key statements it built for a descriptor, keyed by
+ * the descriptor's address. A descriptor must therefore stay unchanged at
+ * its address while a connection that used it is open: constant
+ * descriptors (the usual `const orm_model`, and generated ones) always
+ * do; descriptors from orm_model_from_table() are never cached, so they
+ * may be freed at any time.
  */
 #ifndef ORM_MODEL_H
 #define ORM_MODEL_H
@@ -587,7 +599,8 @@ typedef struct orm_with {
 	 * limit applies to the whole level, as in Bookshelf. Borrowed.
 	 */
 	const orm_query *constraint;
-	/** keys per IN list; 0: as many as the dialect's bind limit allows */
+	/** keys per statement (per IN list or array); 0: all of them in one
+	 *  array, or as many as the dialect's bind limit allows in an IN list */
 	size_t max_keys;
 } orm_with;
 
@@ -614,8 +627,8 @@ ORM_EXTERN(int) orm_collection_count(int64_t *out, orm_conn *conn, const orm_mod
 
 /**
  * Eager-load relation paths into every object of the collection: one
- * query per relation level (per chunk of keys), whatever the number of
- * objects. Paths sharing a prefix share its level ("posts" with a
+ * query per relation level (per chunk of keys where keys go in IN lists),
+ * whatever the number of objects. Paths sharing a prefix share its level ("posts" with a
  * constraint and "posts.tags" load posts once, constrained).
  */
 ORM_EXTERN(int) orm_collection_load(orm_collection *coll, orm_conn *conn, const orm_with *with,
