@@ -700,7 +700,9 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 	orm_type hint = ss->hints ? ss->hints[col] : ORM_TYPE_NULL;
 
 	if (storage == SQLITE_NULL) {
-		*out = orm_null();
+		out->type = ORM_TYPE_NULL;
+		out->u.s.ptr = NULL;
+		out->u.s.len = 0;
 		return 0;
 	}
 	switch (hint) {
@@ -775,7 +777,9 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 	}
 	switch (storage) {
 	case SQLITE_INTEGER:
-		*out = orm_int(sqlite3_value_int64(val));
+		/* set in place: this is the most common column of all */
+		out->type = ORM_TYPE_INT;
+		out->u.i = sqlite3_value_int64(val);
 		return 0;
 	case SQLITE_FLOAT:
 		*out = orm_double(sqlite3_value_double(val));
