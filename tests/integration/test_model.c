@@ -963,6 +963,38 @@ static void test_bulk_save(void **state)
 	}
 	for (i = 0; i < N; i++)
 		posts[i].title = NULL;
+
+	/* SQLite reads bulk ids from the rowids unless a trigger may write to
+	 * the table: with one that inserts into the same table, every id must
+	 * still be its own row's */
+	if (orm_conn_dialect(db) == ORM_DIALECT_SQLITE) {
+		enum { T = 10 };
+		orm_stmt *st;
+
+		assert_orm_ok(db, orm_exec(db, "CREATE TRIGGER mdl_shadow AFTER INSERT ON mdl_posts "
+					   "WHEN NEW.title LIKE 'T%' BEGIN INSERT INTO mdl_posts "
+					   "(user_id, title, published) VALUES (NEW.user_id, 'shadow', 0); END"));
+		memset(posts, 0, T * sizeof(*posts));
+		for (i = 0; i < T; i++) {
+			snprintf(titles[i], sizeof(titles[i]), "T%zu", i);
+			posts[i].user_id = uid;
+			posts[i].title = titles[i];
+		}
+		assert_orm_ok(db, orm_model_insert_many(posts, T, db, &post_model));
+		assert_orm_ok(db, orm_prepare(&st, db, "SELECT title FROM mdl_posts WHERE id = ?"));
+		for (i = 0; i < T; i++) {
+			orm_value p[1] = { orm_int(posts[i].id) };
+			orm_bind_values(st, p, 1, ORM_BIND_STATIC);
+			assert_int_equal(orm_stmt_step(st), ORM_ROW);
+			assert_string_equal(orm_column_text(st, 0, NULL), titles[i]);
+			orm_stmt_reset(st);
+			posts[i].title = NULL;
+		}
+		orm_stmt_free(st);
+		assert_int_equal(count_rows("SELECT COUNT(*) FROM mdl_posts WHERE title = 'shadow'"), T);
+		assert_orm_ok(db, orm_exec(db, "DROP TRIGGER mdl_shadow"));
+		assert_orm_ok(db, orm_exec(db, "DELETE FROM mdl_posts WHERE title = 'shadow' OR title LIKE 'T%'"));
+	}
 	free(titles);
 
 	/* a failing batch rolls everything back and leaves the objects new */
