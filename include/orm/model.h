@@ -95,7 +95,12 @@
  * ORM_AUTO key is non-zero (Bookshelf's `isNew`), else inserts. The new
  * id and every ORM_SERVER_DEFAULT / ORM_READONLY field come back with
  * INSERT ... RETURNING (SQLite 3.35+, PostgreSQL, MariaDB 10.5+; MySQL,
- * which lacks it, is not supported by the model layer).
+ * which lacks it, is not supported by the model layer). On SQLite, when
+ * the only value to read back is the ORM_AUTO integer key (the rowid),
+ * it is taken from sqlite3_last_insert_rowid() instead: for a multi-row
+ * insert the rows' rowids are consecutive, which is checked (no INSERT
+ * trigger on the table; its largest rowid is the last inserted), and a
+ * table with such a trigger gets RETURNING.
  * orm_model_insert() / orm_model_update() force one or the other.
  *
  * **SQL.** Every statement is generated from the descriptor with quoted
@@ -115,9 +120,9 @@
  * issues one query per relation level, never one per parent: keys are
  * collected once (deduplicated in a hash) and sent together. Integer keys
  * on SQLite and PostgreSQL go as one array parameter (`col IN (SELECT
- * value FROM json_each(?))`, `col = ANY(?::bigint[])`), so the statement
- * is the same whatever the number of parents and is prepared once per
- * connection. Text keys, MariaDB, and an SQLite built without JSON use
+ * value FROM json_each(?))`, and `col = ANY(?)` with the parameter cast
+ * to bigint[]), so the statement is the same whatever the number of
+ * parents and is prepared once per connection. Text keys, MariaDB, and an SQLite built without JSON use
  * IN lists of at most the dialect's bind limit (SQLite 32766, PostgreSQL
  * and MariaDB 65535, minus the constraint's own parameters): one query
  * per chunk of keys. The rows are stitched to their parents by key with a
@@ -656,7 +661,12 @@ ORM_EXTERN(int) orm_collection_save(orm_collection *coll, orm_conn *conn);
 /**
  * Insert `n` new objects of an array (`items` points at n structs of
  * model->size) with multi-row INSERTs, in one transaction; keys and
- * server fields are read back into each object, in order.
+ * server fields are read back into each object, in order. The rows are
+ * split into batches of at most two sizes under the bind limit (1 500
+ * rows at 1 000 per batch: 750 + 750), whose statements are cached, so
+ * a caller inserting fixed-size chunks prepares nothing after its first
+ * call. On SQLite this also runs a trigger check (an EXPLAIN) and, after
+ * the first batch, a max(rowid) query (see "Insert or update").
  */
 ORM_EXTERN(int) orm_model_insert_many(void *items, size_t n, orm_conn *conn, const orm_model *m);
 
