@@ -1824,7 +1824,10 @@ int orm_schema_inspect(orm_schema_info **out, orm_conn *conn, const char *schema
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		if ((rc = orm__inspect_table(&s->tables[s->n], conn, schema, names[i])) < 0)
+		rc = orm__inspect_table(&s->tables[s->n], conn, schema, names[i]);
+		if (rc == ORM_ENOTFOUND)
+			continue; /* dropped since it was listed: not part of the schema any more */
+		if (rc < 0)
 			goto fail;
 		s->n++;
 	}

@@ -635,7 +635,9 @@ ORM_EXTERN(const orm_col_info *) orm_table_info_column(const orm_table_info *t, 
 
 /**
  * Read every table and view of a schema (NULL: the current one), sorted
- * by name. Internal tables (sqlite_*) are left out.
+ * by name. Internal tables (sqlite_*) are left out, and so is a table
+ * dropped by another session between the listing and its reading (the
+ * tables are read one after the other, not in one snapshot).
  * @param[out] out free with orm_schema_info_free().
  * @param conn the connection
  * @param schema the schema (database) to read, or NULL
