@@ -481,6 +481,38 @@ int orm__mdl_value_int(const orm_value *v, int64_t *out)
 }
 
 /*
+ * The common cases of orm__mdl_store_value(), taken before its general
+ * conversions (they run for every column of every row read): an integer
+ * into an integer member, text into a char * that holds no string of the
+ * library's (a fresh object) with an arena to copy into.
+ * @return 0 when stored, 1 when the general path must do it.
+ */
+static inline int store_fast(const orm_model *m, size_t i, void *obj, const orm_value *v,
+			     struct orm__arena *arena)
+{
+	const orm_field *f = &m->fields[i];
+	orm_model_state *s = orm__mdl_state(m, obj);
+	void *p = orm__mdl_member(f, obj);
+
+	if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT64) {
+		*(int64_t *)p = v->u.i;
+	} else if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT32 && v->u.i >= INT32_MIN &&
+		   v->u.i <= INT32_MAX) {
+		*(int32_t *)p = (int32_t)v->u.i;
+	} else if (v->type == ORM_TYPE_TEXT && f->ctype == ORM_CT_STR && arena &&
+		   !MDL_BIT_GET(s, owned, i)) {
+		char *c = orm__arena_copy(arena, v->u.s.ptr, v->u.s.len);
+		if (!c)
+			return 1; /* the general path reports ENOMEM */
+		*(char **)p = c;
+	} else {
+		return 1;
+	}
+	MDL_BIT_CLR(s, null, i);
+	return 0;
+}
+
+/*
  * Store a value into field i, converting to the member's C type.
  * NULL sets the null bit and zeroes the member.
  */
@@ -497,6 +529,8 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 	double d;
 	int b, rc;
 
+	if (store_fast(m, i, obj, v, arena) == 0)
+		return 0;
 	if (v->type == ORM_TYPE_NULL) {
 		MDL_BIT_SET(s, null, i);
 		orm__mdl_free_field(m, i, obj);
@@ -598,37 +632,6 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 			*(orm_value *)p = *v;
 		}
 		break;
-	}
-	MDL_BIT_CLR(s, null, i);
-	return 0;
-}
-
-/*
- * The common cases of orm__mdl_store_value() for a row being read: an
- * integer into an integer member, text into a char * that holds no
- * string of the library's (a fresh object) with an arena to copy into.
- * @return 0 when stored, 1 when the general path must do it.
- */
-static inline int store_fast(const orm_model *m, size_t i, void *obj, const orm_value *v,
-			     struct orm__arena *arena)
-{
-	const orm_field *f = &m->fields[i];
-	orm_model_state *s = orm__mdl_state(m, obj);
-	void *p = orm__mdl_member(f, obj);
-
-	if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT64) {
-		*(int64_t *)p = v->u.i;
-	} else if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT32 && v->u.i >= INT32_MIN &&
-		   v->u.i <= INT32_MAX) {
-		*(int32_t *)p = (int32_t)v->u.i;
-	} else if (v->type == ORM_TYPE_TEXT && f->ctype == ORM_CT_STR && arena &&
-		   !MDL_BIT_GET(s, owned, i)) {
-		char *c = orm__arena_copy(arena, v->u.s.ptr, v->u.s.len);
-		if (!c)
-			return 1; /* the general path reports ENOMEM */
-		*(char **)p = c;
-	} else {
-		return 1;
 	}
 	MDL_BIT_CLR(s, null, i);
 	return 0;
@@ -1643,8 +1646,6 @@ int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *co
 			return orm_column_value(st, col, &v); /* reports the range error */
 		if ((rc = st->conn->drv->column_value(st, col, &v)) < 0)
 			return rc;
-		if ((rc = store_fast(m, i, obj, &v, arena)) == 0)
-			continue;
 		if ((rc = store_read(st, m, i, obj, &v, arena)) < 0)
 			return rc;
 	}
