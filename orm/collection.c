@@ -703,12 +703,7 @@ static int sqlite_no_insert_trigger(orm_conn *conn, const orm_model *m)
 /* Whether rows of plan p can take their ids from the rowids (see above). */
 static int rowid_plan(orm_conn *conn, const orm_model *m, const struct plan *p)
 {
-	const orm_field *f;
-
-	if (orm_conn_dialect(conn) != ORM_DIALECT_SQLITE || p->nret != 1 || strchr(m->table, '.'))
-		return 0;
-	f = &m->fields[p->ret[0]];
-	return (f->flags & ORM_AUTO) && (f->ctype == ORM_CT_INT64 || f->ctype == ORM_CT_INT32);
+	return !strchr(m->table, '.') && orm__mdl_rowid_key(orm_conn_dialect(conn), m, p->ret, p->nret);
 }
 
 /* What an insert_many call knows of the table's rowids (SQLite). */

@@ -1343,8 +1343,7 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	 * temporary table on every insert (about 3x the cost of the insert
 	 * of a small row).
 	 */
-	rowid_key = d == ORM_DIALECT_SQLITE && nret == 1 && (m->fields[ret[0]].flags & ORM_AUTO) &&
-		(m->fields[ret[0]].ctype == ORM_CT_INT64 || m->fields[ret[0]].ctype == ORM_CT_INT32);
+	rowid_key = orm__mdl_rowid_key(d, m, ret, nret);
 	orm__sqlb_init(&b);
 	msql_key(&key, m, rowid_key ? MSQL_INSERT_ROWID : MSQL_INSERT, incl, nincl, ret, rowid_key ? 0 : nret);
 	if (!(hit = msql_find(conn, &key))) {
