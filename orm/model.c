@@ -487,13 +487,9 @@ int orm__mdl_value_int(const orm_value *v, int64_t *out)
  * library's (a fresh object) with an arena to copy into.
  * @return 0 when stored, 1 when the general path must do it.
  */
-static inline int store_fast(const orm_model *m, size_t i, void *obj, const orm_value *v,
-			     struct orm__arena *arena)
+static inline int store_fast(const orm_field *f, orm_model_state *s, void *p, size_t i,
+			     const orm_value *v, struct orm__arena *arena)
 {
-	const orm_field *f = &m->fields[i];
-	orm_model_state *s = orm__mdl_state(m, obj);
-	void *p = orm__mdl_member(f, obj);
-
 	if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT64) {
 		*(int64_t *)p = v->u.i;
 	} else if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT32 && v->u.i >= INT32_MIN &&
@@ -529,7 +525,7 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 	double d;
 	int b, rc;
 
-	if (store_fast(m, i, obj, v, arena) == 0)
+	if (store_fast(f, s, p, i, v, arena) == 0)
 		return 0;
 	if (v->type == ORM_TYPE_NULL) {
 		MDL_BIT_SET(s, null, i);
@@ -1625,27 +1621,37 @@ static int fetch_into(orm_stmt *st, const orm_model *m, void *obj, const int *co
 int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
 		      struct orm__arena *arena)
 {
+	orm_value vals[ORM_MODEL_MAX_FIELDS];
+	orm_model_state *s = orm__mdl_state(m, obj);
+	const orm_driver *drv;
 	size_t i;
-	int rc;
-
-	orm_value v;
-	int ncols;
+	int rc, ncols;
 
 	/* the checks of orm_column_value() once per row, not per field: this
 	 * loop runs for every row a fetch or an eager load reads */
-	if (!st || st->state != ORM__ST_RUNNING || !st->conn->drv)
-		return orm_column_value(st, 0, &v);
-	ncols = st->conn->drv->column_count(st);
-	for (i = 0; i < m->nfields; i++) {
-		int col = colmap[i];
-
-		if (col < 0)
-			continue;
-		if (col >= ncols)
-			return orm_column_value(st, col, &v); /* reports the range error */
-		if ((rc = st->conn->drv->column_value(st, col, &v)) < 0)
+	if (!st || st->state != ORM__ST_RUNNING || !(drv = st->conn->drv))
+		return orm_column_value(st, 0, &vals[0]);
+	ncols = drv->column_count(st);
+	for (i = 0; i < m->nfields; i++)
+		if (colmap[i] >= ncols)
+			return orm_column_value(st, colmap[i], &vals[0]); /* reports the range error */
+	if (drv->column_values) {
+		/* the whole row in one driver call (the payloads stay valid until
+		 * the next fetch), then stored */
+		if ((rc = drv->column_values(st, colmap, m->nfields, vals)) < 0)
 			return rc;
-		if ((rc = store_read(st, m, i, obj, &v, arena)) < 0)
+	}
+	for (i = 0; i < m->nfields; i++) {
+		const orm_field *f = &m->fields[i];
+		orm_value *v = &vals[i];
+
+		if (colmap[i] < 0)
+			continue;
+		if (!drv->column_values && (rc = drv->column_value(st, colmap[i], v)) < 0)
+			return rc;
+		if (store_fast(f, s, orm__mdl_member(f, obj), i, v, arena) == 0)
+			continue;
+		if ((rc = store_read(st, m, i, obj, v, arena)) < 0)
 			return rc;
 	}
 	return 0;

@@ -1834,18 +1834,13 @@ static int my_text_value(my_col *c, const char *v, unsigned long len, orm_value 
 	}
 }
 
-static int my_column_value(orm_stmt *stmt, int col, orm_value *out)
+/* The value of column col (in range) of the current row. */
+static int my_col_value(my_stmt_data *s, int col, orm_value *out)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
 	my_col *c;
 	size_t n;
 
 	*out = orm_null();
-	if (!s || !s->has_row)
-		return orm__err(conn, ORM_EINVAL, "no current row");
-	if (col < 0 || col >= s->ncols)
-		return orm__err(conn, ORM_EINVAL, "column %d out of range (%d columns)", col, s->ncols);
 	c = &s->cols[col];
 	if (s->text_mode) {
 		if (!s->trow[col])
@@ -1910,6 +1905,34 @@ static int my_column_value(orm_stmt *stmt, int col, orm_value *out)
 	return 0;
 }
 
+static int my_column_value(orm_stmt *stmt, int col, orm_value *out)
+{
+	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	my_stmt_data *s = orm_sys_stmt_data(stmt);
+
+	*out = orm_null();
+	if (!s || !s->has_row)
+		return orm__err(conn, ORM_EINVAL, "no current row");
+	if (col < 0 || col >= s->ncols)
+		return orm__err(conn, ORM_EINVAL, "column %d out of range (%d columns)", col, s->ncols);
+	return my_col_value(s, col, out);
+}
+
+/* The row's columns cols[0..n) into out[0..n), checked once for the row. */
+static int my_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
+{
+	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	size_t i;
+	int rc;
+
+	if (!s || !s->has_row)
+		return orm__err(orm_sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
+	for (i = 0; i < n; i++)
+		if (cols[i] >= 0 && (rc = my_col_value(s, cols[i], &out[i])) < 0)
+			return rc;
+	return 0;
+}
+
 static int64_t my_changes(orm_stmt *stmt)
 {
 	my_stmt_data *s = orm_sys_stmt_data(stmt);
@@ -1949,4 +1972,5 @@ const orm_driver orm__driver_mariadb = {
 	my_reset,
 	my_finalize,
 	my_last_insert_id,
+	my_column_values,
 };

@@ -1349,27 +1349,15 @@ static pg_colbuf *pg_colbuf_get(pg_stmt_data *s, int col)
 	return &s->cols[col];
 }
 
-static int pg_column_value(orm_stmt *stmt, int col, orm_value *out)
+/*
+ * The value of column col of the current row, which is in range and not
+ * NULL: v and len are its text, converted by the column's type.
+ */
+static int pg_value_of(orm_conn *conn, pg_stmt_data *s, int col, const char *v, size_t len,
+		       orm_value *out)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
-	const char *v;
-	size_t len;
 	pg_colbuf *b;
 	int rc;
-
-	if (!out)
-		return ORM_EINVAL;
-	out->type = ORM_TYPE_NULL;
-	if (!s || !s->res || s->row < 0 || s->row >= s->nrows)
-		return orm__err(conn, ORM_EINVAL, "no current row");
-	if (col < 0 || col >= PQnfields(s->res))
-		return orm__err(conn, ORM_EINVAL, "column %d out of range (0..%d)", col,
-				PQnfields(s->res) - 1);
-	if (PQgetisnull(s->res, s->row, col))
-		return 0;
-	v = PQgetvalue(s->res, s->row, col);
-	len = (size_t)PQgetlength(s->res, s->row, col);
 
 	switch (PQftype(s->res, col)) {
 	case PGOID_BOOL:
@@ -1430,6 +1418,57 @@ static int pg_column_value(orm_stmt *stmt, int col, orm_value *out)
 	}
 	out->u.s.ptr = v;
 	out->u.s.len = len;
+	return 0;
+}
+
+static int pg_column_value(orm_stmt *stmt, int col, orm_value *out)
+{
+	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+
+	if (!out)
+		return ORM_EINVAL;
+	out->type = ORM_TYPE_NULL;
+	if (!s || !s->res || s->row < 0 || s->row >= s->nrows)
+		return orm__err(conn, ORM_EINVAL, "no current row");
+	if (col < 0 || col >= PQnfields(s->res))
+		return orm__err(conn, ORM_EINVAL, "column %d out of range (0..%d)", col,
+				PQnfields(s->res) - 1);
+	if (PQgetisnull(s->res, s->row, col))
+		return 0;
+	return pg_value_of(conn, s, col, PQgetvalue(s->res, s->row, col),
+			   (size_t)PQgetlength(s->res, s->row, col), out);
+}
+
+/* The row's columns cols[0..n) into out[0..n): the checks of
+ * pg_column_value() once for the row (the core has checked the range). */
+static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
+{
+	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	const PGresult *res;
+	size_t i;
+	int rc, row;
+
+	if (!s || !s->res || s->row < 0 || s->row >= s->nrows)
+		return orm__err(conn, ORM_EINVAL, "no current row");
+	res = s->res;
+	row = s->row;
+	for (i = 0; i < n; i++) {
+		int col = cols[i];
+
+		if (col < 0)
+			continue;
+		if (PQgetisnull(res, row, col)) {
+			out[i].type = ORM_TYPE_NULL;
+			out[i].u.s.ptr = NULL;
+			out[i].u.s.len = 0;
+			continue;
+		}
+		if ((rc = pg_value_of(conn, s, col, PQgetvalue(res, row, col),
+				      (size_t)PQgetlength(res, row, col), &out[i])) < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -1575,4 +1614,5 @@ const orm_driver orm__driver_pg = {
 	pg_reset,
 	pg_finalize,
 	pg_last_insert_id,
+	pg_column_values,
 };

@@ -23,6 +23,8 @@
 struct sqlite_stmt {
 	sqlite3_stmt *st;
 	int reprepared;      /* SQLITE_STMTSTATUS_REPREPARE when the hints were computed */
+	int stepped;         /* stepped since the last execute: SQLite re-prepares only
+				before a run's first row, so the hints hold until then */
 	int64_t changes;
 	int64_t total_before;
 	int ncols;
@@ -502,6 +504,7 @@ static int sqlite_execute(orm_stmt *stmt)
 	int n, i, rc = SQLITE_OK, have;
 
 	sqlite3_reset(ss->st);
+	ss->stepped = 0;
 	params = orm_sys_stmt_params(stmt, &n);
 	have = sqlite3_bind_parameter_count(ss->st);
 	if (n > have)
@@ -566,10 +569,13 @@ static int sqlite_fetch(orm_stmt *stmt)
 	sqlite3 *db = conn_db(conn);
 	int rc = sqlite3_step(ss->st);
 
+	if (rc == SQLITE_ROW && ss->stepped)
+		return ORM_ROW;
 	if ((rc == SQLITE_ROW || rc == SQLITE_DONE) &&
 	    sqlite3_stmt_status(ss->st, SQLITE_STMTSTATUS_REPREPARE, 0) != ss->reprepared &&
 	    refresh_columns(ss) < 0)
 		return orm__err(conn, ORM_ENOMEM, "out of memory");
+	ss->stepped = rc == SQLITE_ROW;
 	if (rc == SQLITE_ROW)
 		return ORM_ROW;
 	if (rc == SQLITE_DONE) {
@@ -683,20 +689,15 @@ static int canonical_text(struct sqlite_stmt *ss, orm_stmt *stmt, int col, orm_t
 	return 0;
 }
 
-static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
+/*
+ * The value of column col, read as sqlite3_value val of storage class
+ * storage, converted by the column's declared-type hint. The common cases
+ * (an integer or a text read as itself) are taken by column_fast() first.
+ */
+static int column_convert(struct sqlite_stmt *ss, orm_stmt *stmt, int col, sqlite3_value *val,
+			  int storage, orm_value *out)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
 	sqlite3_stmt *st = ss->st;
-	/*
-	 * One sqlite3_column_value() and the sqlite3_value_*() readers
-	 * rather than a sqlite3_column_*() call per question: each of those
-	 * looks the column up again and enters and leaves the connection's
-	 * mutex. The value is "unprotected", which only matters when two
-	 * threads use one connection at once; a liborm connection is used by
-	 * one thread at a time (conn.h).
-	 */
-	sqlite3_value *val = sqlite3_column_value(st, col);
-	int storage = sqlite3_value_type(val);
 	orm_type hint = ss->hints ? ss->hints[col] : ORM_TYPE_NULL;
 
 	if (storage == SQLITE_NULL) {
@@ -803,6 +804,74 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 	}
 }
 
+/* 1 when val is an integer or a text whose column has no other hint,
+ * stored in *out as it is; 0 when column_convert() must look at it. */
+static inline int column_fast(const orm_type *hints, int col, sqlite3_value *val, int storage,
+			      orm_value *out)
+{
+	orm_type hint = hints ? hints[col] : ORM_TYPE_NULL;
+
+	if (storage == SQLITE_INTEGER && (hint == ORM_TYPE_NULL || hint == ORM_TYPE_INT)) {
+		out->type = ORM_TYPE_INT;
+		out->u.i = sqlite3_value_int64(val);
+		return 1;
+	}
+	if (storage == SQLITE_TEXT && hint == ORM_TYPE_NULL) {
+		const unsigned char *t = sqlite3_value_text(val);
+		if (!t)
+			return 0; /* out of memory: column_convert() reports it */
+		out->type = ORM_TYPE_TEXT;
+		out->u.s.ptr = (const char *)t;
+		out->u.s.len = (size_t)sqlite3_value_bytes(val);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * One sqlite3_column_value() and the sqlite3_value_*() readers rather
+ * than a sqlite3_column_*() call per question: each of those looks the
+ * column up again and enters and leaves the connection's mutex. The value
+ * is "unprotected", which only matters when two threads use one
+ * connection at once; a liborm connection is used by one thread at a time
+ * (conn.h).
+ */
+static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
+{
+	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	sqlite3_value *val = sqlite3_column_value(ss->st, col);
+	int storage = sqlite3_value_type(val);
+
+	if (column_fast(ss->hints, col, val, storage, out))
+		return 0;
+	return column_convert(ss, stmt, col, val, storage, out);
+}
+
+/* The row's columns cols[0..n) into out[0..n); a negative cols[i] is skipped. */
+static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
+{
+	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	sqlite3_stmt *st = ss->st;
+	const orm_type *hints = ss->hints;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_value *val;
+		int storage;
+
+		if (cols[i] < 0)
+			continue;
+		val = sqlite3_column_value(st, cols[i]);
+		storage = sqlite3_value_type(val);
+		if (column_fast(hints, cols[i], val, storage, &out[i]))
+			continue;
+		if ((rc = column_convert(ss, stmt, cols[i], val, storage, &out[i])) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int64_t sqlite_changes(orm_stmt *stmt)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
@@ -814,8 +883,10 @@ static int sqlite_reset(orm_stmt *stmt)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
 
-	if (ss && ss->st)
+	if (ss && ss->st) {
 		sqlite3_reset(ss->st); /* returns the last step's error again: already reported */
+		ss->stepped = 0;
+	}
 	return 0;
 }
 
@@ -848,4 +919,5 @@ const orm_driver orm__driver_sqlite = {
 	sqlite_reset,
 	sqlite_finalize,
 	sqlite_last_insert_id,
+	sqlite_column_values,
 };
