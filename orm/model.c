@@ -368,6 +368,18 @@ void orm__mdl_free_field(const orm_model *m, size_t i, void *obj)
  * Put a copy of len bytes into a pointer slot of field i. `old` and
  * `oldlen` describe the current buffer (for reuse when owned).
  */
+/*
+ * A string or byte string the object owns is allocated with room for
+ * OWNED_CAP(len) bytes and the NUL: the length rounded up so that the
+ * allocation is a multiple of OWNED_ALIGN. The capacity is thus known
+ * again from the length alone (for a string from strlen(), which is never
+ * more than the length it was stored with), and a later value that fits
+ * is copied into it in place: a model refetched into the same struct, or
+ * set again, mostly does not allocate.
+ */
+#define OWNED_ALIGN ((size_t)16)
+#define OWNED_CAP(len) ((((len) + OWNED_ALIGN) & ~(OWNED_ALIGN - 1)) - 1)
+
 static int put_bytes(const orm_model *m, size_t i, void *obj, const void *src, size_t len,
 		     struct orm__arena *arena, char **out)
 {
@@ -381,16 +393,16 @@ static int put_bytes(const orm_model *m, size_t i, void *obj, const void *src, s
 	case ORM_CT_STR:
 		old = *(char **)p;
 		if (old && MDL_BIT_GET(s, owned, i))
-			oldcap = strlen(old);
+			oldcap = OWNED_CAP(strlen(old));
 		break;
 	case ORM_CT_BYTES:
 		old = (char *)((orm_bytes *)p)->ptr;
-		oldcap = ((orm_bytes *)p)->len;
+		oldcap = OWNED_CAP(((orm_bytes *)p)->len);
 		break;
 	case ORM_CT_VALUE:
 		if (has_payload(((orm_value *)p)->type)) {
 			old = (char *)(uintptr_t)((orm_value *)p)->u.s.ptr;
-			oldcap = ((orm_value *)p)->u.s.len;
+			oldcap = OWNED_CAP(((orm_value *)p)->u.s.len);
 		}
 		break;
 	default:
@@ -410,8 +422,7 @@ static int put_bytes(const orm_model *m, size_t i, void *obj, const void *src, s
 		*out = old;
 		return 0;
 	}
-	c = orm__malloc(len + 1);
-	if (!c)
+	if (len > SIZE_MAX - OWNED_ALIGN - 1 || !(c = orm__malloc(OWNED_CAP(len) + 1)))
 		return ORM_ENOMEM;
 	memcpy(c, src, len);
 	c[len] = '\0';
@@ -495,12 +506,21 @@ static inline int store_fast(const orm_field *f, orm_model_state *s, void *p, si
 	} else if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT32 && v->u.i >= INT32_MIN &&
 		   v->u.i <= INT32_MAX) {
 		*(int32_t *)p = (int32_t)v->u.i;
-	} else if (v->type == ORM_TYPE_TEXT && f->ctype == ORM_CT_STR && arena &&
-		   !MDL_BIT_GET(s, owned, i)) {
-		char *c = orm__arena_copy(arena, v->u.s.ptr, v->u.s.len);
-		if (!c)
-			return 1; /* the general path reports ENOMEM */
-		*(char **)p = c;
+	} else if (v->type == ORM_TYPE_TEXT && f->ctype == ORM_CT_STR && v->u.s.ptr) {
+		char *c = *(char **)p;
+		if (MDL_BIT_GET(s, owned, i)) {
+			/* the object's own string, reused when the text fits (put_bytes) */
+			if (!c || OWNED_CAP(strlen(c)) < v->u.s.len)
+				return 1;
+			memmove(c, v->u.s.ptr, v->u.s.len);
+			c[v->u.s.len] = '\0';
+		} else if (arena) {
+			if (!(c = orm__arena_copy(arena, v->u.s.ptr, v->u.s.len)))
+				return 1; /* the general path reports ENOMEM */
+			*(char **)p = c;
+		} else {
+			return 1;
+		}
 	} else {
 		return 1;
 	}

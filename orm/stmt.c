@@ -289,7 +289,8 @@ int orm_bind_int(orm_stmt *stmt, int idx, int64_t v)
 
 	if (i < 0)
 		return i;
-	stmt->params[i] = orm_int(v);
+	stmt->params[i].type = ORM_TYPE_INT; /* in place: a bind on every model save */
+	stmt->params[i].u.i = v;
 	return 0;
 }
 

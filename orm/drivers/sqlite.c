@@ -25,6 +25,7 @@ struct sqlite_stmt {
 	int reprepared;      /* SQLITE_STMTSTATUS_REPREPARE when the hints were computed */
 	int stepped;         /* stepped since the last execute: SQLite re-prepares only
 				before a run's first row, so the hints hold until then */
+	int needs_reset;     /* sqlite3_step() ran since the last sqlite3_reset() */
 	int64_t changes;
 	int64_t total_before;
 	int ncols;
@@ -503,7 +504,10 @@ static int sqlite_execute(orm_stmt *stmt)
 	const orm_value *params;
 	int n, i, rc = SQLITE_OK, have;
 
-	sqlite3_reset(ss->st);
+	if (ss->needs_reset) { /* the core's reset usually did it already */
+		sqlite3_reset(ss->st);
+		ss->needs_reset = 0;
+	}
 	ss->stepped = 0;
 	params = orm_sys_stmt_params(stmt, &n);
 	have = sqlite3_bind_parameter_count(ss->st);
@@ -567,8 +571,10 @@ static int sqlite_fetch(orm_stmt *stmt)
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
 	orm_conn *conn = orm_sys_stmt_conn(stmt);
 	sqlite3 *db = conn_db(conn);
-	int rc = sqlite3_step(ss->st);
+	int rc;
 
+	ss->needs_reset = 1;
+	rc = sqlite3_step(ss->st);
 	if (rc == SQLITE_ROW && ss->stepped)
 		return ORM_ROW;
 	if ((rc == SQLITE_ROW || rc == SQLITE_DONE) &&
@@ -883,10 +889,12 @@ static int sqlite_reset(orm_stmt *stmt)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
 
-	if (ss && ss->st) {
+	if (ss && ss->st && ss->needs_reset) {
 		sqlite3_reset(ss->st); /* returns the last step's error again: already reported */
-		ss->stepped = 0;
+		ss->needs_reset = 0;
 	}
+	if (ss)
+		ss->stepped = 0;
 	return 0;
 }
 

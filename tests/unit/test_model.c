@@ -321,6 +321,26 @@ static void test_null_changed_owned(void **state)
 	assert_string_equal(o.name, "Bo");
 	assert_int_equal(model_set_text(&owner_model, &o, name, "A much longer name"), 0);
 	assert_string_equal(o.name, "A much longer name");
+	{
+		/* an owned string has room for its length rounded up to 16 bytes
+		 * with the NUL: "Bo" (3 bytes) got 16, so up to 15 characters go
+		 * into it in place; 16 need a new allocation (run under ASan and
+		 * valgrind, this also checks the copies stay inside it) */
+		char *before;
+
+		assert_int_equal(model_set_text(&owner_model, &o, name, "Bo"), 0);
+		before = o.name;
+		assert_int_equal(model_set_text(&owner_model, &o, name, "fifteen chars.."), 0);
+		assert_ptr_equal(o.name, before);
+		assert_string_equal(o.name, "fifteen chars..");
+		assert_int_equal(model_set_text(&owner_model, &o, name, ""), 0);
+		assert_ptr_equal(o.name, before);
+		assert_string_equal(o.name, "");
+		assert_int_equal(model_set_text(&owner_model, &o, name, "sixteen chars..."), 0);
+		assert_ptr_not_equal(o.name, before);
+		assert_string_equal(o.name, "sixteen chars...");
+		assert_true(o.orm.owned & (1u << 1));
+	}
 	assert_int_equal(model_set_null(&owner_model, &o, name), 0);
 	assert_null(o.name);
 	assert_false(o.orm.owned & (1u << 1));
