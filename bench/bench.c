@@ -282,6 +282,12 @@ static int make_schema(orm_conn *db)
 	for (i = 0; i < ORM_COUNTOF(bench_tables); i++)
 		if ((rc = orm_schema_drop_table(db, bench_tables[i], ORM_SCHEMA_IF_EXISTS)) < 0)
 			return rc;
+	/* SQLite: give the file's free pages back, so that each side starts from
+	 * the same compact file rather than the second one reusing the pages the
+	 * first one's tables left free (which made the second side's inserts
+	 * cheaper) */
+	if (orm_conn_dialect(db) == ORM_DIALECT_SQLITE && (rc = orm_exec(db, "VACUUM")) < 0)
+		return rc;
 
 	t = orm_table_new("users");
 	orm_table_increments(t, "id");
@@ -694,10 +700,16 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
 typedef struct bench_summary {
 	double secs[2][NPHASES];
 	double cpu[2][NPHASES];
 	double rss[2];
+	double ratio[NPHASES], cpu_ratio[NPHASES]; /* medians of the repetitions' ratios */
 	int64_t rows[2][NPHASES];
 	long eager_queries;
 	int agree;
@@ -706,12 +718,16 @@ typedef struct bench_summary {
 /* REPS repetitions of both sides at cfg's scale; medians into sum. @return 0, -1 */
 static int run_scale(const bench_cfg *cfg, orm_dialect d, int reps, bench_summary *sum)
 {
-	double *t[2][NPHASES], *c[2][NPHASES], *rss[2];
+	double *t[2][NPHASES], *c[2][NPHASES], *rss[2], *rt[NPHASES], *rcpu[NPHASES];
 	side_fn fns[2] = { orm_side, raw_side_for(d) };
 	int r, s, p, rc = -1;
 
 	memset(sum, 0, sizeof(*sum));
 	sum->agree = 1;
+	for (p = 0; p < NPHASES; p++) {
+		rt[p] = calloc((size_t)reps, sizeof(double));
+		rcpu[p] = calloc((size_t)reps, sizeof(double));
+	}
 	for (s = 0; s < 2; s++) {
 		rss[s] = calloc((size_t)reps, sizeof(double));
 		for (p = 0; p < NPHASES; p++) {
@@ -742,6 +758,17 @@ static int run_scale(const bench_cfg *cfg, orm_dialect d, int reps, bench_summar
 			}
 		}
 		sum->eager_queries = res[SIDE_ORM].eager_queries;
+		if (reps > 1)
+			printf("# repetition %d (%s first), ratio liborm/raw wall (CPU):", r + 1,
+			       r % 2 ? "raw" : "liborm");
+		for (p = 0; p < NPHASES; p++) {
+			rt[p][r] = ratio(t[SIDE_ORM][p][r], t[SIDE_RAW][p][r]);
+			rcpu[p][r] = ratio(c[SIDE_ORM][p][r], c[SIDE_RAW][p][r]);
+			if (reps > 1)
+				printf(" %.2f (%.2f)", rt[p][r], rcpu[p][r]);
+		}
+		if (reps > 1)
+			printf("\n");
 		for (p = 0; p < NPHASES; p++)
 			if (res[0].ph[p].rows != res[1].ph[p].rows ||
 			    res[0].ph[p].check != res[1].ph[p].check) {
@@ -759,8 +786,16 @@ static int run_scale(const bench_cfg *cfg, orm_dialect d, int reps, bench_summar
 			sum->cpu[s][p] = median(c[s][p], reps);
 		}
 	}
+	for (p = 0; p < NPHASES; p++) {
+		sum->ratio[p] = median(rt[p], reps);
+		sum->cpu_ratio[p] = median(rcpu[p], reps);
+	}
 	rc = 0;
 out:
+	for (p = 0; p < NPHASES; p++) {
+		free(rt[p]);
+		free(rcpu[p]);
+	}
 	for (s = 0; s < 2; s++) {
 		free(rss[s]);
 		for (p = 0; p < NPHASES; p++) {
@@ -779,11 +814,6 @@ static void set_scale(bench_cfg *cfg, int scale)
 	cfg->T = 50;
 }
 
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : 0;
-}
-
 static void print_summary(const bench_cfg *cfg, orm_dialect d, int reps, const bench_summary *s)
 {
 	double load[3] = { 0, 0, 0 };
@@ -793,14 +823,14 @@ static void print_summary(const bench_cfg *cfg, orm_dialect d, int reps, const b
 		load[0] = -1;
 	printf("# %s S=%d users=%" PRId64 " posts=%" PRId64 " median of %d (load average %.2f)\n",
 	       orm_dialect_name(d), cfg->scale, cfg->U, cfg->P, reps, load[0]);
-	printf("# wall-clock seconds per side and ratio liborm/raw; then client CPU seconds and ratio\n");
+	printf("# median wall-clock seconds per side, and the median of the repetitions' ratios "
+	       "liborm/raw; then the same for client CPU seconds\n");
 	printf("%-18s %10s %10s %7s %9s %9s %7s %9s\n", "phase", "liborm_s", "raw_s", "ratio", "orm_cpu",
 	       "raw_cpu", "ratio", "rows");
 	for (p = 0; p < NPHASES; p++)
 		printf("%-18s %10.4f %10.4f %6.2fx %9.4f %9.4f %6.2fx %9" PRId64 "\n", bench_phase_names[p],
 		       s->secs[SIDE_ORM][p], s->secs[SIDE_RAW][p],
-		       ratio(s->secs[SIDE_ORM][p], s->secs[SIDE_RAW][p]), s->cpu[SIDE_ORM][p],
-		       s->cpu[SIDE_RAW][p], ratio(s->cpu[SIDE_ORM][p], s->cpu[SIDE_RAW][p]),
+		       s->ratio[p], s->cpu[SIDE_ORM][p], s->cpu[SIDE_RAW][p], s->cpu_ratio[p],
 		       s->rows[SIDE_ORM][p]);
 	printf("%-18s %10.0f %10.0f %6.2fx\n", "peak_rss_kib", s->rss[SIDE_ORM], s->rss[SIDE_RAW],
 	       ratio(s->rss[SIDE_ORM], s->rss[SIDE_RAW]));

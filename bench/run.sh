@@ -6,9 +6,15 @@
 #   BENCH_MODE=scaling  S=1,10,50: microseconds per row, eager-load statements
 #   BENCH_MODE=seeds    `ormtool seed run` of Chinook and Sakila against the
 #                       databases' own clients (bench/seeds.sh; default 3 reps)
+#   BENCH_MODE=instructions  instructions per phase and side under callgrind
+#                       (bench/instructions.sh; S=1 on SQLite unless
+#                       BENCH_SCALE / BENCH_URL say otherwise)
 #   BENCH_REPS=N        repetitions per scale, median printed (default 5)
 if [ "${BENCH_MODE:-}" = seeds ]; then
   exec sh "$(dirname "$0")/seeds.sh"
+fi
+if [ "${BENCH_MODE:-}" = instructions ]; then
+  exec sh "$(dirname "$0")/instructions.sh"
 fi
 bench=${ORM_BENCH:-./bench/bench}
 reps=${BENCH_REPS:-5}
