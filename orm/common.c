@@ -417,7 +417,9 @@ int orm__parse_int64(const char *s, size_t len, int64_t *out)
 	limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
 		unsigned d = (unsigned)(s[i] - '0');
-		if (acc > (limit - d) / 10)
+		/* 18 digits are below 10^18 and cannot overflow with one more:
+		 * the division only from the 19th digit on */
+		if (ndig >= 18 && acc > (limit - d) / 10)
 			return ORM_ETYPE;
 		acc = acc * 10 + d;
 		ndig++;

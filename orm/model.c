@@ -1641,6 +1641,12 @@ static int fetch_into(orm_stmt *st, const orm_model *m, void *obj, const int *co
 int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
 		      struct orm__arena *arena)
 {
+	return orm__mdl_read_row_key(st, m, obj, colmap, arena, -1, NULL);
+}
+
+int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
+			  struct orm__arena *arena, int kcol, orm_value *key)
+{
 	orm_value vals[ORM_MODEL_MAX_FIELDS];
 	orm_model_state *s = orm__mdl_state(m, obj);
 	const orm_driver *drv;
@@ -1655,11 +1661,16 @@ int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *co
 	for (i = 0; i < m->nfields; i++)
 		if (colmap[i] >= ncols)
 			return orm_column_value(st, colmap[i], &vals[0]); /* reports the range error */
+	if (kcol >= ncols)
+		return orm_column_value(st, kcol, key);
 	if (drv->column_values) {
 		/* the whole row in one driver call (the payloads stay valid until
 		 * the next fetch), then stored */
-		if ((rc = drv->column_values(st, colmap, m->nfields, vals)) < 0)
+		if ((rc = drv->column_values(st, colmap, m->nfields, vals)) < 0 ||
+		    (kcol >= 0 && (rc = drv->column_values(st, &kcol, 1, key)) < 0))
 			return rc;
+	} else if (kcol >= 0 && (rc = drv->column_value(st, kcol, key)) < 0) {
+		return rc;
 	}
 	for (i = 0; i < m->nfields; i++) {
 		const orm_field *f = &m->fields[i];

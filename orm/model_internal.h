@@ -226,6 +226,11 @@ int orm__mdl_colmap(orm_stmt *st, const orm_model *m, int by_name, int with_pivo
 /* Read one row into obj with colmap; arena may be NULL (owned strings). */
 int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
 		      struct orm__arena *arena);
+/* orm__mdl_read_row(), and column kcol of the row (not a field's) into *key:
+ * the key an eager-loaded row is stitched by. The key's payload is
+ * borrowed until the next fetch. kcol < 0: no key. */
+int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
+			  struct orm__arena *arena, int kcol, orm_value *key);
 
 /* Roll back the innermost transaction level keeping the connection's current error. */
 int orm__mdl_rollback_keep(orm_conn *conn);

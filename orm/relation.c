@@ -720,11 +720,10 @@ chunks:
 			}
 			obj = tmp + nrows * T->size;
 			memset(obj, 0, T->size);
-			if ((rc = orm__mdl_read_row(st, T, obj, colmap, &L->hold->arena)) < 0)
+			if ((rc = orm__mdl_read_row_key(st, T, obj, colmap, &L->hold->arena, kcol,
+							&kv)) < 0)
 				goto out;
 			orm__mdl_state(T, obj)->flags = L->flags;
-			if ((rc = orm_column_value(st, kcol, &kv)) < 0)
-				goto fail;
 			rowent[nrows] = kindex_find(&kx, &kv, num, sizeof(num));
 			nrows++;
 		}

@@ -1146,16 +1146,18 @@ static int pg_fetch(orm_stmt *stmt)
  */
 static const PGresult *pg_column_source(orm_stmt *stmt)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	pg_conn_data *d = pg_cdata(conn);
 	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	orm_conn *conn;
+	pg_conn_data *d;
 	const orm_value *params;
 	int n = 0, i;
 
 	if (!s)
 		return NULL;
 	if (s->res)
-		return s->res;
+		return s->res; /* a running statement: asked for every row read */
+	conn = orm_sys_stmt_conn(stmt);
+	d = pg_cdata(conn);
 	if (!d || !d->pg)
 		return s->desc;
 	if (s->desc && s->ddl_gen == d->ddl_gen)

@@ -181,6 +181,14 @@ static void test_common__parse_int64(void **state)
 	assert_true(v == INT64_MIN);
 	assert_int_equal(orm__parse_int64("9223372036854775808", 19, &v), ORM_ETYPE);
 	assert_int_equal(orm__parse_int64("-9223372036854775809", 20, &v), ORM_ETYPE);
+	/* the overflow check starts at the 19th digit: zeros in front count */
+	assert_int_equal(orm__parse_int64("000000000000000000009", 21, &v), 0);
+	assert_true(v == 9);
+	assert_int_equal(orm__parse_int64("0009223372036854775807", 22, &v), 0);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(orm__parse_int64("99999999999999999999", 20, &v), ORM_ETYPE);
+	assert_int_equal(orm__parse_int64("999999999999999999", 18, &v), 0);
+	assert_true(v == INT64_C(999999999999999999));
 	assert_int_equal(orm__parse_int64("12a", 3, &v), ORM_EINVAL);
 	assert_int_equal(orm__parse_int64("", 0, &v), ORM_EINVAL);
 	assert_int_equal(orm__parse_int64("-", 1, &v), ORM_EINVAL);
