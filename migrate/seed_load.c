@@ -1917,9 +1917,31 @@ static int run_sql_files(orm_seed *s)
 /* ------------------------------------------------------------------ */
 /* the run                                                              */
 
+/*
+ * MariaDB: whether the rows may be written with foreign_key_checks off and
+ * every key checked once at the end (verify_all), as a dump restore does.
+ * The server's per-row checks were most of a load's time (bench/README.md).
+ * Only for plain inserts: an upsert may update or replace a referenced
+ * row, whose ON UPDATE / ON DELETE actions do not run with the checks off,
+ * while an insert has no such action. Every key must be one verify_fk()
+ * checks. SQL files run with the checks on.
+ */
+static int mariadb_checks_at_end(const orm_seed *s, int mariadb_fkc)
+{
+	size_t i, j;
+
+	if (s->d != ORM_DIALECT_MARIADB || !mariadb_fkc || s->opts.on_conflict != ORM_SEED_INSERT)
+		return 0;
+	for (i = 0; i < s->ntables; i++)
+		for (j = 0; j < s->tables[i].nfks; j++)
+			if (s->tables[i].fks[j].n > MAXK)
+				return 0;
+	return 1;
+}
+
 int orm__seed_load(orm_seed *s)
 {
-	int rc, mariadb_fkc = 1, began = 0;
+	int rc, mariadb_fkc = 1, began = 0, at_end;
 	size_t k, i;
 
 	s->t0 = orm__seed_now();
@@ -1938,19 +1960,24 @@ int orm__seed_load(orm_seed *s)
 		goto fail;
 	if (s->opts.sql_first && (rc = run_sql_files(s)) < 0)
 		goto fail;
+	at_end = mariadb_checks_at_end(s, mariadb_fkc);
+	if (at_end && (rc = late_checks(s, 1, mariadb_fkc)) < 0)
+		goto fail;
 	for (k = 0; k < s->nsccs; k++) {
 		seed_scc *c = &s->sccs[k];
 		int late = c->strategy == SEED_DEFER && s->d != ORM_DIALECT_POSTGRES;
-		if (late && (rc = late_checks(s, 1, mariadb_fkc)) < 0)
+		if (late && (rc = late_checks(s, 1, mariadb_fkc && !at_end)) < 0)
 			goto fail;
 		for (i = 0; i < c->n; i++)
 			if ((rc = load_table(s, c, c->tables[i])) < 0)
 				goto fail;
 		if ((rc = apply_pending(s)) < 0)
 			goto fail;
-		if (late && (rc = late_checks(s, 0, mariadb_fkc)) < 0)
+		if (late && (rc = late_checks(s, 0, mariadb_fkc && !at_end)) < 0)
 			goto fail;
 	}
+	if (at_end && (rc = late_checks(s, 0, mariadb_fkc)) < 0)
+		goto fail;
 	if (!s->opts.sql_first && (rc = run_sql_files(s)) < 0)
 		goto fail;
 	if (s->d == ORM_DIALECT_POSTGRES && (rc = pg_sequences(s)) < 0)
