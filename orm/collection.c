@@ -769,6 +769,8 @@ static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0
 	orm_dialect d = orm_conn_dialect(conn);
 	orm_buf sql = ORM_BUF_INIT;
 	orm_stmt *st = NULL;
+	struct msql_key key;
+	const struct orm__msql *hit;
 	size_t r, k, got = 0;
 	int rc, idx = 1, rowid = 0;
 
@@ -784,18 +786,20 @@ static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0
 	if (!rowid)
 		ri->checked = 0; /* rows with other ids: the next rowid batch checks afresh */
 
-	/* INSERT INTO t (cols) VALUES (?, ?), (?, ?) RETURNING ... */
-	{
+	if (p->nincl == 0)
+		return orm__err(conn, ORM_EUNSUPPORTED,
+				"model %s: a bulk insert needs at least one column to write", m->name);
+	orm__msql_key(&key, m, rowid ? MSQL_BULK_ROWID : MSQL_BULK, p->incl, p->nincl, p->ret,
+		      rowid ? 0 : p->nret);
+	key.nrows = (uint32_t)nrows;
+	/* INSERT INTO t (cols) VALUES (?, ?), (?, ?) RETURNING ...: built once
+	 * per connection for each row count (the statement cache would find
+	 * it again, but only after hashing all of its text) */
+	if (!(hit = orm__msql_find(conn, &key))) {
 		struct orm__sqlb b;
 		orm__sqlb_init(&b);
 		orm__sqlb_puts(&b, "INSERT INTO ");
 		orm__sqlb_ident(&b, d, m->table);
-		if (p->nincl == 0) {
-			rc = orm__err(conn, ORM_EUNSUPPORTED,
-				      "model %s: a bulk insert needs at least one column to write", m->name);
-			orm__sqlb_dispose(&b);
-			return rc;
-		}
 		orm__sqlb_puts(&b, " (");
 		for (k = 0; k < p->nincl; k++) {
 			if (k)
@@ -807,34 +811,34 @@ static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0
 		orm__sqlb_dispose(&b);
 		if (rc < 0)
 			goto oom;
-	}
-	for (r = 0; r < nrows; r++) {
-		if (orm_buf_puts(&sql, r ? ", (" : "(") < 0)
-			goto oom;
-		for (k = 0; k < p->nincl; k++)
-			if (orm_buf_puts(&sql, k ? ", ?" : "?") < 0)
+		for (r = 0; r < nrows; r++) {
+			if (orm_buf_puts(&sql, r ? ", (" : "(") < 0)
 				goto oom;
-		if (orm_buf_put(&sql, ")", 1) < 0)
-			goto oom;
-	}
-	if (p->nret && !rowid) {
-		struct orm__sqlb b;
-		orm__sqlb_init(&b);
-		orm__sqlb_puts(&b, " RETURNING ");
-		for (k = 0; k < p->nret; k++) {
-			if (k)
-				orm__sqlb_puts(&b, ", ");
-			orm__sqlb_ident(&b, d, orm__mdl_col(&m->fields[p->ret[k]]));
+			for (k = 0; k < p->nincl; k++)
+				if (orm_buf_puts(&sql, k ? ", ?" : "?") < 0)
+					goto oom;
+			if (orm_buf_put(&sql, ")", 1) < 0)
+				goto oom;
 		}
-		rc = b.oom ? ORM_ENOMEM : orm_buf_put(&sql, b.p, b.len);
-		orm__sqlb_dispose(&b);
-		if (rc < 0)
-			goto oom;
+		if (p->nret && !rowid) {
+			orm__sqlb_init(&b);
+			orm__sqlb_puts(&b, " RETURNING ");
+			for (k = 0; k < p->nret; k++) {
+				if (k)
+					orm__sqlb_puts(&b, ", ");
+				orm__sqlb_ident(&b, d, orm__mdl_col(&m->fields[p->ret[k]]));
+			}
+			rc = b.oom ? ORM_ENOMEM : orm_buf_put(&sql, b.p, b.len);
+			orm__sqlb_dispose(&b);
+			if (rc < 0)
+				goto oom;
+		}
+		orm__msql_add(conn, &key, sql.ptr);
 	}
 	/* insert_many() splits a call into batches of at most two sizes
 	 * (q and q + 1 rows), so a caller inserting fixed-size chunks meets
 	 * the same one or two statements on every call: cache them */
-	rc = orm_prepare(&st, conn, sql.ptr);
+	rc = orm__msql_prepare(&st, conn, hit, sql.ptr);
 	if (rc < 0)
 		goto fail;
 	for (r = 0; r < nrows; r++) {

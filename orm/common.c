@@ -399,6 +399,23 @@ orm_value orm_typed_text(orm_type type, const char *s)
  * Parse a base-10 integer: optional leading/trailing spaces, optional sign,
  * digits only. @return 0, ORM_EINVAL (not a number) or ORM_ETYPE (overflow).
  */
+size_t orm__fmt_int64(char *buf, int64_t v)
+{
+	char tmp[ORM__INT64_CHARS], *e = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n;
+
+	do
+		*--e = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--e = '-';
+	n = (size_t)(tmp + sizeof(tmp) - e);
+	memcpy(buf, e, n);
+	buf[n] = '\0';
+	return n;
+}
+
 int orm__parse_int64(const char *s, size_t len, int64_t *out)
 {
 	size_t i = 0;

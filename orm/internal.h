@@ -161,6 +161,11 @@ int orm__rewrite_placeholders(orm_buf *out, const char *sql, orm_dialect d, int 
  */
 size_t orm__qraw_next_placeholder(const char *sql, size_t from, orm_dialect d);
 
+/* Room for an int64_t in decimal with its sign and the NUL. */
+#define ORM__INT64_CHARS 21
+/* v in decimal into buf (ORM__INT64_CHARS bytes), NUL-terminated, as
+ * "%lld" writes it but without printf's cost; returns the length. */
+size_t orm__fmt_int64(char *buf, int64_t v);
 /* Parse canonical numeric text */
 int orm__parse_int64(const char *s, size_t len, int64_t *out);
 /* orm_prepare() of sql (len bytes) whose orm__prepare_hash() is hv: for

@@ -607,7 +607,7 @@ int orm__mdl_store_value(const orm_model *m, size_t i, void *obj, const orm_valu
 			src = v->u.s.ptr ? v->u.s.ptr : "";
 			len = v->u.s.len;
 		} else if (v->type == ORM_TYPE_INT) {
-			len = (size_t)snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
+			len = orm__fmt_int64(num, v->u.i);
 			src = num;
 		} else if (v->type == ORM_TYPE_BOOL) {
 			src = v->u.b ? "1" : "0";
@@ -1223,8 +1223,9 @@ static void mark_saved(const orm_model *m, void *obj)
 }
 
 /*
- * The SQL text of a model's INSERT, UPDATE and fetch by key depends only
- * on the descriptor, the fields written or read back, and the dialect:
+ * The SQL text of a model's INSERT, UPDATE, fetch by key and multi-row
+ * INSERT (collection.c) depends only on the descriptor, the fields written
+ * or read back, the number of rows, and the dialect:
  * each connection keeps the texts it built, keyed by descriptor address
  * and field sets, so a save or a fetch by key looks its statement up
  * instead of quoting every identifier again (about a tenth of a save on
@@ -1233,14 +1234,7 @@ static void mark_saved(const orm_model *m, void *obj)
  * those of orm_model_from_table(), which are freed at run time, are
  * never cached.
  */
-enum { MSQL_INSERT = 1, MSQL_INSERT_ROWID, MSQL_UPDATE, MSQL_FETCH };
 #define MSQL_MAX 256
-
-struct msql_key {
-	const orm_model *m;
-	uint64_t a[2], b[2]; /* field sets: written / read back (insert), set (update) */
-	uint32_t op, pad;
-};
 
 struct orm__msql {
 	UT_hash_handle hh;
@@ -1257,11 +1251,11 @@ static unsigned msql_hash(const struct msql_key *k)
 
 	h = (h ^ k->a[0] ^ (k->op * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull;
 	h = (h ^ k->a[1] ^ k->b[0]) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ k->b[1]) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ k->b[1] ^ k->nrows) * 0x9E3779B97F4A7C15ull;
 	return (unsigned)(h >> 32);
 }
 
-static void msql_key(struct msql_key *k, const orm_model *m, unsigned op, const int *a, size_t na,
+void orm__msql_key(struct msql_key *k, const orm_model *m, unsigned op, const int *a, size_t na,
 		     const int *b, size_t nb)
 {
 	size_t i;
@@ -1276,7 +1270,7 @@ static void msql_key(struct msql_key *k, const orm_model *m, unsigned op, const 
 }
 
 /* The cached text for k, or NULL. */
-static const struct orm__msql *msql_find(orm_conn *conn, const struct msql_key *k)
+const struct orm__msql *orm__msql_find(orm_conn *conn, const struct msql_key *k)
 {
 	struct orm__msql *e = NULL;
 
@@ -1287,7 +1281,7 @@ static const struct orm__msql *msql_find(orm_conn *conn, const struct msql_key *
 }
 
 /* orm_prepare() of the text of e (found) or sql (built). */
-static int msql_prepare(orm_stmt **st, orm_conn *conn, const struct orm__msql *e, const char *sql)
+int orm__msql_prepare(orm_stmt **st, orm_conn *conn, const struct orm__msql *e, const char *sql)
 {
 	if (e)
 		return orm__prepare_h(st, conn, e->sql, e->len, e->hv);
@@ -1295,7 +1289,7 @@ static int msql_prepare(orm_stmt **st, orm_conn *conn, const struct orm__msql *e
 }
 
 /* Keep sql for k; nothing happens when memory is short. */
-static void msql_add(orm_conn *conn, const struct msql_key *k, const char *sql)
+void orm__msql_add(orm_conn *conn, const struct msql_key *k, const char *sql)
 {
 	struct orm__msql *e;
 	size_t len;
@@ -1361,8 +1355,8 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	 */
 	rowid_key = orm__mdl_rowid_key(d, m, ret, nret);
 	orm__sqlb_init(&b);
-	msql_key(&key, m, rowid_key ? MSQL_INSERT_ROWID : MSQL_INSERT, incl, nincl, ret, rowid_key ? 0 : nret);
-	if (!(hit = msql_find(conn, &key))) {
+	orm__msql_key(&key, m, rowid_key ? MSQL_INSERT_ROWID : MSQL_INSERT, incl, nincl, ret, rowid_key ? 0 : nret);
+	if (!(hit = orm__msql_find(conn, &key))) {
 		insert_head(&b, d, m, incl, nincl);
 		if (nincl > 0 || d == ORM_DIALECT_MARIADB)
 			insert_row(&b, nincl);
@@ -1372,9 +1366,9 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
 			goto out;
 		}
-		msql_add(conn, &key, b.p);
+		orm__msql_add(conn, &key, b.p);
 	}
-	if ((rc = msql_prepare(&st, conn, hit, b.p)) < 0)
+	if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0)
 		goto fail;
 	for (k = 0; k < nincl; k++)
 		if ((rc = orm__mdl_bind_field(st, (int)k + 1, m, (size_t)incl[k], obj)) < 0)
@@ -1523,8 +1517,8 @@ int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 		set[nset++] = (int)i;
 	}
 	orm__sqlb_init(&b);
-	msql_key(&skey, m, MSQL_UPDATE, set, nset, NULL, 0);
-	if ((hit = msql_find(conn, &skey)) != NULL) {
+	orm__msql_key(&skey, m, MSQL_UPDATE, set, nset, NULL, 0);
+	if ((hit = orm__msql_find(conn, &skey)) != NULL) {
 		if ((rc = where_pk(conn, NULL, m, obj, "orm_model_update")) < 0)
 			goto out;
 	} else {
@@ -1549,9 +1543,9 @@ int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
 			goto out;
 		}
-		msql_add(conn, &skey, b.p);
+		orm__msql_add(conn, &skey, b.p);
 	}
-	if ((rc = msql_prepare(&st, conn, hit, b.p)) < 0)
+	if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0)
 		goto fail;
 	for (k = 0; k < nset; k++)
 		if ((rc = orm__mdl_bind_field(st, (int)k + 1, m, (size_t)set[k], obj)) < 0)
@@ -1734,8 +1728,8 @@ int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_que
 		const struct orm__msql *hit;
 		struct msql_key fkey;
 
-		msql_key(&fkey, m, MSQL_FETCH, NULL, 0, NULL, 0);
-		if ((hit = msql_find(conn, &fkey)) != NULL) {
+		orm__msql_key(&fkey, m, MSQL_FETCH, NULL, 0, NULL, 0);
+		if ((hit = orm__msql_find(conn, &fkey)) != NULL) {
 			if ((rc = where_pk(conn, NULL, m, obj, "orm_model_fetch")) < 0)
 				goto out;
 		} else {
@@ -1746,9 +1740,9 @@ int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_que
 				rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
 				goto out;
 			}
-			msql_add(conn, &fkey, b.p);
+			orm__msql_add(conn, &fkey, b.p);
 		}
-		if ((rc = msql_prepare(&st, conn, hit, b.p)) < 0 || (rc = bind_pk(st, 1, m, obj)) < 0)
+		if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0 || (rc = bind_pk(st, 1, m, obj)) < 0)
 			goto fail;
 	} else {
 		base = orm_query_new(m->table);

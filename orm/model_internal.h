@@ -232,6 +232,28 @@ int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *co
 int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
 			  struct orm__arena *arena, int kcol, orm_value *key);
 
+/* ---- the connection's cache of model statement texts (model.c) ---- */
+
+enum { MSQL_INSERT = 1, MSQL_INSERT_ROWID, MSQL_UPDATE, MSQL_FETCH, MSQL_BULK, MSQL_BULK_ROWID };
+
+struct msql_key {
+	const orm_model *m;
+	uint64_t a[2], b[2]; /* field sets: written / read back (insert), set (update) */
+	uint32_t op;
+	uint32_t nrows;      /* MSQL_BULK*: rows of the multi-row INSERT; else 0 */
+};
+struct orm__msql;
+
+/* The key of model m's statement op over field sets a[0..na), b[0..nb). */
+void orm__msql_key(struct msql_key *k, const orm_model *m, unsigned op, const int *a, size_t na,
+		   const int *b, size_t nb);
+/* The cached text for k, or NULL. */
+const struct orm__msql *orm__msql_find(orm_conn *conn, const struct msql_key *k);
+/* Keep sql for k (nothing happens when memory is short). */
+void orm__msql_add(orm_conn *conn, const struct msql_key *k, const char *sql);
+/* orm_prepare() of the text of e (found) or of sql (built, e NULL). */
+int orm__msql_prepare(orm_stmt **st, orm_conn *conn, const struct orm__msql *e, const char *sql);
+
 /* Roll back the innermost transaction level keeping the connection's current error. */
 int orm__mdl_rollback_keep(orm_conn *conn);
 /* Integer of a value (int, bool, integral double, numeric text); ORM_ETYPE otherwise. */

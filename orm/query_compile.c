@@ -178,7 +178,7 @@ static int put_literal(struct cctx *c, const orm_value *v)
 			return put(c, v->u.b ? "true" : "false");
 		return put(c, v->u.b ? "1" : "0");
 	case ORM_TYPE_INT:
-		snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
+		orm__fmt_int64(num, v->u.i);
 		return put(c, num);
 	case ORM_TYPE_DOUBLE:
 		if (!isfinite(v->u.d)) {

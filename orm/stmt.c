@@ -675,7 +675,7 @@ const char *orm_column_text(orm_stmt *stmt, int col, size_t *len)
 		n = 1;
 		break;
 	case ORM_TYPE_INT:
-		n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)v.u.i);
+		n = orm__fmt_int64(num, v.u.i);
 		p = num;
 		break;
 	case ORM_TYPE_DOUBLE:

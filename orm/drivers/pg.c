@@ -1005,8 +1005,10 @@ static int pg_build_params(orm_conn *conn, pg_stmt_data *s, const orm_value *par
 			strcpy(num, v->u.b ? "t" : "f");
 			break;
 		case ORM_TYPE_INT:
-			snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
-			break;
+			len = orm__fmt_int64(s->ptext + off, v->u.i);
+			s->poff[i] = off;
+			off += len + 1;
+			continue;
 		case ORM_TYPE_DOUBLE:
 			pg_format_double(num, sizeof(num), v->u.d);
 			break;

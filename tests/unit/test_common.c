@@ -198,6 +198,24 @@ static void test_common__parse_int64(void **state)
 	assert_true(v == 12);
 }
 
+static void test_common__fmt_int64(void **state)
+{
+	static const int64_t cases[] = { 0, 7, -7, 10, 99, -100, 123456789, INT64_MAX, INT64_MIN,
+					 INT64_MIN + 1, INT64_C(1000000000000000000) };
+	char got[ORM__INT64_CHARS + 8], want[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(got, 'x', sizeof(got));
+		n = orm__fmt_int64(got, cases[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)cases[i]);
+		assert_string_equal(got, want);
+		assert_int_equal(n, strlen(want));
+		assert_true(n + 1 <= ORM__INT64_CHARS);
+	}
+}
+
 /* ---- allocator hook ---- */
 
 static long n_malloc, n_realloc, n_free, n_live;
@@ -930,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_common__version),
 		cmocka_unit_test(test_common__values),
 		cmocka_unit_test(test_common__parse_int64),
+		cmocka_unit_test(test_common__fmt_int64),
 		cmocka_unit_test(test_common__allocator),
 		cmocka_unit_test(test_common__oom_torture),
 		cmocka_unit_test(test_common__quote_ident),
