@@ -97,8 +97,9 @@ struct orm_conn {
 	size_t cache_count;
 	/* statements executed (orm_stmt_step runs), for tests counting queries */
 	unsigned long stmt_execs;
-	/* SQLite without json_each(): eager loading falls back to IN lists */
-	int no_json_each;
+	/* the key array of eager loading failed to prepare (an SQLite without
+	 * json_each(), a MariaDB before 10.6 without JSON_TABLE): IN lists */
+	int no_key_array;
 	/* SQL text of model statements by descriptor and fields (orm/model.c) */
 	struct orm__msql *msql;
 	size_t msql_count;

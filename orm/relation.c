@@ -437,16 +437,23 @@ static int stitch_in_place(char *rows, size_t size, size_t n, struct kent **rowe
  * then no longer depends on the number of parents (one cached statement,
  * nothing to parse per call, no chunking under the bind limit).
  * SQLite: `col IN (SELECT value FROM json_each(?))` with a JSON array;
- * PostgreSQL: `col = ANY(?::bigint[])` with an array literal. MariaDB has
- * no array parameter: IN lists.
+ * PostgreSQL: `col = ANY(?::bigint[])` with an array literal; MariaDB
+ * (10.6 and later): `col IN (SELECT k FROM JSON_TABLE(?, '$[*]' COLUMNS
+ * (k BIGINT PATH '$')) AS orm__jt)` with a JSON array, which the server
+ * materializes once and probes the key column's index with. When the
+ * form fails to prepare (an SQLite built without json_each(), an older
+ * MariaDB), the connection uses IN lists from then on.
  */
-enum key_array_kind { KA_NONE, KA_JSON, KA_PG };
+enum key_array_kind { KA_NONE, KA_JSON, KA_PG, KA_JSON_TABLE };
 
 static enum key_array_kind key_array_kind(orm_conn *conn)
 {
+	if (conn->no_key_array)
+		return KA_NONE;
 	switch (orm_conn_dialect(conn)) {
-	case ORM_DIALECT_SQLITE: return conn->no_json_each ? KA_NONE : KA_JSON;
+	case ORM_DIALECT_SQLITE: return KA_JSON;
 	case ORM_DIALECT_POSTGRES: return KA_PG;
+	case ORM_DIALECT_MARIADB: return KA_JSON_TABLE;
 	default: return KA_NONE;
 	}
 }
@@ -462,10 +469,12 @@ static int key_array(orm_buf *text, orm_buf *cond, enum key_array_kind kind, con
 	if (!cond->ptr) {
 		if (orm_quote_ident(cond, orm_conn_dialect(conn), incol) < 0 ||
 		    orm_buf_puts(cond, kind == KA_JSON ? " IN (SELECT value FROM json_each(?))"
-						       : " = ANY(?::bigint[])") < 0)
+				 : kind == KA_PG ? " = ANY(?::bigint[])"
+						 : " IN (SELECT k FROM JSON_TABLE(?, '$[*]' COLUMNS "
+						   "(k BIGINT PATH '$')) AS orm__jt)") < 0)
 			return ORM_ENOMEM;
 	}
-	if (orm_buf_put(text, kind == KA_JSON ? "[" : "{", 1) < 0)
+	if (orm_buf_put(text, kind == KA_PG ? "{" : "[", 1) < 0)
 		return ORM_ENOMEM;
 	num[0] = ',';
 	for (k = 0; k < n; k++) {
@@ -475,7 +484,7 @@ static int key_array(orm_buf *text, orm_buf *cond, enum key_array_kind kind, con
 		if (orm_buf_put(text, k ? num : num + 1, k ? len + 1 : len) < 0)
 			return ORM_ENOMEM;
 	}
-	return orm_buf_put(text, kind == KA_JSON ? "]" : "}", 1) < 0 ? ORM_ENOMEM : 0;
+	return orm_buf_put(text, kind == KA_PG ? "}" : "]", 1) < 0 ? ORM_ENOMEM : 0;
 }
 
 static int load_node(struct level *L, struct wnode *node, const orm_model *pm, char *parents, size_t np)
@@ -681,9 +690,9 @@ chunks:
 			goto out;
 		rc = arr != KA_NONE || cnt <= CACHED_IN_MAX ? orm_prepare(&st, conn, sql.ptr)
 							    : orm_prepare_uncached(&st, conn, sql.ptr);
-		if (rc == ORM_ESQL && arr == KA_JSON && off == 0) {
-			/* an SQLite built without json_each(): IN lists from now on */
-			conn->no_json_each = 1;
+		if (rc == ORM_ESQL && (arr == KA_JSON || arr == KA_JSON_TABLE) && off == 0) {
+			/* no json_each() / JSON_TABLE: IN lists from now on */
+			conn->no_key_array = 1;
 			orm__err_clear(conn);
 			orm_expr_free(ex);
 			ex = NULL;

@@ -1840,7 +1840,10 @@ static int my_col_value(my_stmt_data *s, int col, orm_value *out)
 	my_col *c;
 	size_t n;
 
-	*out = orm_null();
+	/* set in place, not through orm_null() / orm_int(): once per column read */
+	out->type = ORM_TYPE_NULL;
+	out->u.s.ptr = NULL;
+	out->u.s.len = 0;
 	c = &s->cols[col];
 	if (s->text_mode) {
 		if (!s->trow[col])
@@ -1854,7 +1857,8 @@ static int my_col_value(my_stmt_data *s, int col, orm_value *out)
 		*out = orm_bool(c->num.i != 0);
 		break;
 	case MK_INT:
-		*out = orm_int((int64_t)c->num.i);
+		out->type = ORM_TYPE_INT;
+		out->u.i = (int64_t)c->num.i;
 		break;
 	case MK_UINT64:
 		if ((unsigned long long)c->num.i > (unsigned long long)INT64_MAX) {
