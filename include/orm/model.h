@@ -119,11 +119,12 @@
  * contiguous slice of TT owned likewise). Eager loading (ORM_WITH paths)
  * issues one query per relation level, never one per parent: keys are
  * collected once (deduplicated in a hash) and sent together. Integer keys
- * on SQLite and PostgreSQL go as one array parameter (`col IN (SELECT
- * value FROM json_each(?))`, and `col = ANY(?)` with the parameter cast
- * to bigint[]), so the statement is the same whatever the number of
- * parents and is prepared once per connection. Text keys, MariaDB, and an SQLite built without JSON use
- * IN lists of at most the dialect's bind limit (SQLite 32766, PostgreSQL
+ * go as one array parameter: on SQLite `col IN (SELECT value FROM
+ * json_each(?))`, on PostgreSQL `col = ANY(?)` with the parameter cast to
+ * bigint[], on MariaDB 10.6 and later `col IN (SELECT k FROM JSON_TABLE(?,
+ * ...))`; so the statement is the same whatever the number of parents
+ * and is prepared once per connection. Text keys, and an SQLite built
+ * without JSON or a MariaDB without JSON_TABLE, use IN lists of at most the dialect's bind limit (SQLite 32766, PostgreSQL
  * and MariaDB 65535, minus the constraint's own parameters): one query
  * per chunk of keys. The rows are stitched to their parents by key with a
  * hash and a stable counting sort (children keep the order of the query). Default keys follow Bookshelf:
