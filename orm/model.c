@@ -1644,42 +1644,54 @@ int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int
 	orm_value vals[ORM_MODEL_MAX_FIELDS];
 	orm_model_state *s = orm__mdl_state(m, obj);
 	const orm_driver *drv;
+	uint64_t notnull = 0; /* null bits of fields 0..63 to clear, at the end */
 	size_t i;
-	int rc, ncols;
+	int rc = 0, ncols;
 
 	/* the checks of orm_column_value() once per row, not per field: this
 	 * loop runs for every row a fetch or an eager load reads */
 	if (!st || st->state != ORM__ST_RUNNING || !(drv = st->conn->drv))
 		return orm_column_value(st, 0, &vals[0]);
-	ncols = drv->column_count(st);
-	for (i = 0; i < m->nfields; i++)
-		if (colmap[i] >= ncols)
-			return orm_column_value(st, colmap[i], &vals[0]); /* reports the range error */
-	if (kcol >= ncols)
-		return orm_column_value(st, kcol, key);
 	if (drv->column_values) {
-		/* the whole row in one driver call (the payloads stay valid until
-		 * the next fetch), then stored */
+		/* the whole row in one driver call, which checks the columns'
+		 * range (the payloads stay valid until the next fetch) */
 		if ((rc = drv->column_values(st, colmap, m->nfields, vals)) < 0 ||
 		    (kcol >= 0 && (rc = drv->column_values(st, &kcol, 1, key)) < 0))
 			return rc;
-	} else if (kcol >= 0 && (rc = drv->column_value(st, kcol, key)) < 0) {
-		return rc;
+	} else {
+		ncols = drv->column_count(st);
+		for (i = 0; i < m->nfields; i++)
+			if (colmap[i] >= ncols)
+				return orm_column_value(st, colmap[i], &vals[0]); /* the range error */
+		if (kcol >= ncols)
+			return orm_column_value(st, kcol, key);
+		for (i = 0; i < m->nfields; i++)
+			if (colmap[i] >= 0 && (rc = drv->column_value(st, colmap[i], &vals[i])) < 0)
+				return rc;
+		if (kcol >= 0 && (rc = drv->column_value(st, kcol, key)) < 0)
+			return rc;
 	}
 	for (i = 0; i < m->nfields; i++) {
 		const orm_field *f = &m->fields[i];
-		orm_value *v = &vals[i];
+		const orm_value *v = &vals[i];
+		void *p = (char *)obj + f->offset;
 
 		if (colmap[i] < 0)
 			continue;
-		if (!drv->column_values && (rc = drv->column_value(st, colmap[i], v)) < 0)
-			return rc;
-		if (store_fast(f, s, orm__mdl_member(f, obj), i, v, arena) == 0)
+		if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT64 && i < 64) {
+			/* the commonest field of all: stored here, its null bit
+			 * cleared with the others' at the end */
+			*(int64_t *)p = v->u.i;
+			notnull |= (uint64_t)1 << i;
+			continue;
+		}
+		if (store_fast(f, s, p, i, v, arena) == 0)
 			continue;
 		if ((rc = store_read(st, m, i, obj, v, arena)) < 0)
-			return rc;
+			break;
 	}
-	return 0;
+	s->null &= ~notnull;
+	return rc < 0 ? rc : 0;
 }
 
 int orm__mdl_colmap(orm_stmt *st, const orm_model *m, int by_name, int with_pivot, int *colmap)

@@ -1931,9 +1931,14 @@ static int my_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 
 	if (!s || !s->has_row)
 		return orm__err(orm_sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
-	for (i = 0; i < n; i++)
-		if (cols[i] >= 0 && (rc = my_col_value(s, cols[i], &out[i])) < 0)
+	for (i = 0; i < n; i++) {
+		if (cols[i] < 0)
+			continue;
+		if (cols[i] >= s->ncols)
+			return my_column_value(stmt, cols[i], &out[i]); /* the range error */
+		if ((rc = my_col_value(s, cols[i], &out[i])) < 0)
 			return rc;
+	}
 	return 0;
 }
 

@@ -1452,17 +1452,20 @@ static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 	pg_stmt_data *s = orm_sys_stmt_data(stmt);
 	const PGresult *res;
 	size_t i;
-	int rc, row;
+	int rc, row, nf;
 
 	if (!s || !s->res || s->row < 0 || s->row >= s->nrows)
 		return orm__err(conn, ORM_EINVAL, "no current row");
 	res = s->res;
 	row = s->row;
+	nf = PQnfields(res);
 	for (i = 0; i < n; i++) {
 		int col = cols[i];
 
 		if (col < 0)
 			continue;
+		if (col >= nf)
+			return pg_column_value(stmt, col, &out[i]); /* the range error */
 		if (PQgetisnull(res, row, col)) {
 			out[i].type = ORM_TYPE_NULL;
 			out[i].u.s.ptr = NULL;

@@ -859,6 +859,7 @@ static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_v
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
 	sqlite3_stmt *st = ss->st;
 	const orm_type *hints = ss->hints;
+	unsigned ncols = (unsigned)ss->ncols;
 	size_t i;
 	int rc;
 
@@ -866,8 +867,11 @@ static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_v
 		sqlite3_value *val;
 		int storage;
 
-		if (cols[i] < 0)
-			continue;
+		if ((unsigned)cols[i] >= ncols) { /* one test for both cases */
+			if (cols[i] < 0)
+				continue;
+			return orm_column_value(stmt, cols[i], &out[i]); /* the range error */
+		}
 		val = sqlite3_column_value(st, cols[i]);
 		storage = sqlite3_value_type(val);
 		if (column_fast(hints, cols[i], val, storage, &out[i]))

@@ -83,8 +83,9 @@ typedef struct orm_driver {
 	/**
 	 * Several columns of the current row at once: out[i] is column
 	 * cols[i]'s value as column_value() gives it, and out[i] is left as
-	 * it was where cols[i] is negative. The caller has checked every
-	 * cols[i] against column_count(). Optional (NULL: the core calls
+	 * it was where cols[i] is negative; a cols[i] at or past
+	 * column_count() is reported as column_value() reports it. Optional
+	 * (NULL: the core checks the range and calls
 	 * column_value() per column); it is there to save a call per column
 	 * on the row-reading path of models.
 	 */
