@@ -1326,6 +1326,58 @@ void orm__msql_free(orm_conn *conn)
 	conn->msql_count = 0;
 }
 
+/*
+ * MariaDB: whether model m's ORM_AUTO key (field kf) is an AUTO_INCREMENT
+ * column, asked of information_schema once per connection and kept in
+ * the model statement cache under MSQL_INSERT_ROWID: the INSERT text
+ * without RETURNING when it is, an empty text when it is not (a key
+ * filled by a sequence default or a trigger). @return 1 yes, 0 no (or
+ * no answer: RETURNING is always right).
+ */
+static int mariadb_auto_increment(orm_conn *conn, const orm_model *m, int kf, const int *incl,
+				  size_t nincl)
+{
+	struct msql_key key;
+	const struct orm__msql *e;
+	struct orm__sqlb b;
+	const char *dot = strchr(m->table, '.');
+	orm_value p[3];
+	orm_stmt *st = NULL;
+	int yes = 0, np = 0;
+
+	orm__msql_key(&key, m, MSQL_INSERT_ROWID, incl, nincl, NULL, 0);
+	if ((e = orm__msql_find(conn, &key)) != NULL)
+		return e->len > 0;
+	if (m->flags & ORM__MODEL_RUNTIME)
+		return 0;
+	if (dot) {
+		p[np++] = orm_textn(m->table, (size_t)(dot - m->table));
+		p[np++] = orm_text(dot + 1);
+	} else {
+		p[np++] = orm_text(m->table);
+	}
+	p[np++] = orm_text(orm__mdl_col(&m->fields[kf]));
+	if (orm_prepare(&st, conn, dot ? "SELECT EXTRA FROM information_schema.COLUMNS WHERE "
+					 "TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?"
+				       : "SELECT EXTRA FROM information_schema.COLUMNS WHERE "
+					 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?") == 0 &&
+	    orm_bind_values(st, p, np, ORM_BIND_STATIC) == 0 && orm_stmt_step(st) == ORM_ROW) {
+		const char *x = orm_column_text(st, 0, NULL);
+		yes = x && strstr(x, "auto_increment") != NULL;
+	}
+	orm_stmt_free(st);
+	orm__err_clear(conn); /* no answer is not an error: RETURNING */
+	orm__sqlb_init(&b);
+	if (yes) {
+		insert_head(&b, ORM_DIALECT_MARIADB, m, incl, nincl);
+		insert_row(&b, nincl);
+	}
+	if (!b.oom)
+		orm__msql_add(conn, &key, yes ? b.p : "");
+	orm__sqlb_dispose(&b);
+	return yes && !b.oom;
+}
+
 int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int incl[ORM_MODEL_MAX_FIELDS], ret[ORM_MODEL_MAX_FIELDS];
@@ -1354,6 +1406,15 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	 * of a small row).
 	 */
 	rowid_key = orm__mdl_rowid_key(d, m, ret, nret);
+	/*
+	 * MariaDB: the same with the statement's own insert id (never one
+	 * left over from an earlier statement) when the key column is
+	 * AUTO_INCREMENT (mariadb_auto_increment); a key filled by a
+	 * sequence default or a trigger keeps RETURNING.
+	 */
+	if (d == ORM_DIALECT_MARIADB && conn->drv->stmt_insert_id &&
+	    orm__mdl_lone_auto_key(m, ret, nret))
+		rowid_key = mariadb_auto_increment(conn, m, ret[0], incl, nincl);
 	orm__sqlb_init(&b);
 	orm__msql_key(&key, m, rowid_key ? MSQL_INSERT_ROWID : MSQL_INSERT, incl, nincl, ret, rowid_key ? 0 : nret);
 	if (!(hit = orm__msql_find(conn, &key))) {
@@ -1389,8 +1450,19 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 		orm_value id;
 
 		id.type = ORM_TYPE_INT;
-		if ((rc = orm_last_insert_id(conn, &id.u.i)) < 0 ||
-		    (rc = orm__mdl_store_value(m, (size_t)ret[0], obj, &id, NULL)) < 0)
+		if (d == ORM_DIALECT_MARIADB)
+			rc = conn->drv->stmt_insert_id(st, &id.u.i);
+		else
+			rc = orm_last_insert_id(conn, &id.u.i);
+		if (rc == 0 && id.u.i == 0) {
+			/* the table changed since the proof: forget the proofs */
+			orm__msql_free(conn);
+			rc = orm__err(conn, ORM_ERROR,
+				      "model %s: the INSERT stored no AUTO_INCREMENT value for %s (was "
+				      "the table altered?); the row was written without its id",
+				      mname(m), m->fields[ret[0]].name);
+		}
+		if (rc < 0 || (rc = orm__mdl_store_value(m, (size_t)ret[0], obj, &id, NULL)) < 0)
 			goto out;
 	}
 	rc = 0;

@@ -38,17 +38,24 @@ static inline int orm__mdl_state_ok(const orm_model *m)
 	       (m->nfields <= ORM_MODEL_STATE_FIELDS || n >= sizeof(orm_model_state_wide));
 }
 
-/* 1 when, on SQLite, the only value to read back after an insert
- * (fields ret[0..nret)) is an ORM_AUTO integer key: the rowid alias,
- * which sqlite3_last_insert_rowid() gives without RETURNING. */
-static inline int orm__mdl_rowid_key(orm_dialect d, const orm_model *m, const int *ret, size_t nret)
+/* 1 when the only value to read back after an insert (fields
+ * ret[0..nret)) is an ORM_AUTO integer key. */
+static inline int orm__mdl_lone_auto_key(const orm_model *m, const int *ret, size_t nret)
 {
 	const orm_field *f;
 
-	if (d != ORM_DIALECT_SQLITE || nret != 1)
+	if (nret != 1)
 		return 0;
 	f = &m->fields[ret[0]];
 	return (f->flags & ORM_AUTO) && (f->ctype == ORM_CT_INT64 || f->ctype == ORM_CT_INT32);
+}
+
+/* 1 when, on SQLite, the only value to read back after an insert is an
+ * ORM_AUTO integer key: the rowid alias, which sqlite3_last_insert_rowid()
+ * gives without RETURNING. */
+static inline int orm__mdl_rowid_key(orm_dialect d, const orm_model *m, const int *ret, size_t nret)
+{
+	return d == ORM_DIALECT_SQLITE && orm__mdl_lone_auto_key(m, ret, nret);
 }
 
 /* Forget which fields changed. */

@@ -172,6 +172,7 @@ typedef struct my_stmt_data {
 	int has_row;          /* a current row is loaded */
 	int returns_changes;  /* DML that returns rows (INSERT ... RETURNING) */
 	int64_t changes;
+	int64_t insert_id;    /* the AUTO_INCREMENT value the last execution stored, or 0 */
 } my_stmt_data;
 
 /* ------------------------------------------------------------------ */
@@ -1491,12 +1492,14 @@ static int my_execute_text(orm_stmt *stmt, my_stmt_data *s)
 		if (rc < 0)
 			return orm__err(conn, rc, "out of memory reading result columns");
 		s->changes = s->returns_changes ? (int64_t)mysql_num_rows(s->tres) : 0;
+		s->insert_id = (int64_t)mysql_insert_id(my);
 	} else {
 		my_ulonglong id = mysql_insert_id(my);
 		my_ulonglong ch = mysql_affected_rows(my);
 
 		my_free_cols(s);
 		s->changes = ch == (my_ulonglong)-1 ? 0 : (int64_t)ch;
+		s->insert_id = (int64_t)id;
 		if (id != 0)
 			d->last_id = (int64_t)id;
 	}
@@ -1528,6 +1531,7 @@ static int my_execute(orm_stmt *stmt)
 		return my_not_open(conn);
 	my_clear_result(s);
 	s->changes = 0;
+	s->insert_id = 0;
 	if (s->text_mode)
 		return my_execute_text(stmt, s);
 again:
@@ -1584,11 +1588,13 @@ again:
 		if (mysql_stmt_bind_result(s->st, s->rbind) != 0)
 			return my_report_stmt(conn, s->st, stmt->sql);
 		s->changes = s->returns_changes ? (int64_t)mysql_stmt_num_rows(s->st) : 0;
+		s->insert_id = (int64_t)mysql_stmt_insert_id(s->st);
 	} else {
 		my_ulonglong ch = mysql_stmt_affected_rows(s->st);
 		my_ulonglong id = mysql_stmt_insert_id(s->st);
 
 		s->changes = ch == (my_ulonglong)-1 ? 0 : (int64_t)ch;
+		s->insert_id = (int64_t)id;
 		if (id != 0)
 			d->last_id = (int64_t)id;
 		/* CALL may leave a status result behind */
@@ -1909,6 +1915,15 @@ static int my_col_value(my_stmt_data *s, int col, orm_value *out)
 	return 0;
 }
 
+/* The AUTO_INCREMENT value the statement's last execution stored (0: none). */
+static int my_stmt_insert_id(orm_stmt *stmt, int64_t *out)
+{
+	my_stmt_data *s = orm_sys_stmt_data(stmt);
+
+	*out = s ? s->insert_id : 0;
+	return 0;
+}
+
 static int my_column_value(orm_stmt *stmt, int col, orm_value *out)
 {
 	orm_conn *conn = orm_sys_stmt_conn(stmt);
@@ -1982,4 +1997,5 @@ const orm_driver orm__driver_mariadb = {
 	my_finalize,
 	my_last_insert_id,
 	my_column_values,
+	my_stmt_insert_id,
 };

@@ -932,4 +932,5 @@ const orm_driver orm__driver_sqlite = {
 	sqlite_finalize,
 	sqlite_last_insert_id,
 	sqlite_column_values,
+	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */
 };

@@ -1304,6 +1304,58 @@ static void test_eager_in_list_fallback(void **state)
 	db->no_key_array = 0;
 }
 
+/*
+ * A lone ORM_AUTO key comes back right whatever fills it. On MariaDB the
+ * first insert into an AUTO_INCREMENT table proves the column is one
+ * (RETURNING and the statement's insert id agree) and later inserts take
+ * the statement's insert id instead of RETURNING; a key filled by a
+ * sequence default never passes the proof. Inserts into the two tables
+ * alternate, so a stale id from the other table would show.
+ */
+static const orm_model seqkey_model = ORM_MODEL(struct big, orm, "seqkey", "mdl_seqkeys", big_fields);
+
+static void test_insert_auto_key_ids(void **state)
+{
+	int seq = dialect == ORM_DIALECT_MARIADB;
+	int k;
+
+	(void)state;
+	orm_exec(db, "DROP TABLE IF EXISTS mdl_seqkeys");
+	if (seq) {
+		orm_exec(db, "DROP SEQUENCE IF EXISTS mdl_seq");
+		assert_orm_ok(db, orm_exec(db, "CREATE SEQUENCE mdl_seq START WITH 1000"));
+		assert_orm_ok(db, orm_exec(db, "CREATE TABLE mdl_seqkeys (id BIGINT PRIMARY KEY DEFAULT NEXTVAL(mdl_seq), "
+					     "n INTEGER NOT NULL, label VARCHAR(40) NOT NULL)"));
+	}
+	for (k = 0; k < 4; k++) {
+		struct big b = { 0 }, s = { 0 };
+		orm_value pv;
+		int64_t n = -1, maxid = -1;
+
+		b.n = 100 + k;
+		strcpy(b.label, "auto");
+		assert_orm_ok(db, orm_model_insert(&b, db, &big_model));
+		assert_orm_ok(db, orm_query_int(db, &maxid, "SELECT MAX(id) FROM mdl_big", NULL, 0));
+		assert_int_equal(b.id, maxid);
+		pv = orm_int(b.id);
+		assert_orm_ok(db, orm_query_int(db, &n, "SELECT n FROM mdl_big WHERE id = ?", &pv, 1));
+		assert_int_equal(n, 100 + k);
+		if (!seq)
+			continue;
+		s.n = 200 + k;
+		strcpy(s.label, "seq");
+		assert_orm_ok(db, orm_model_insert(&s, db, &seqkey_model));
+		assert_int_equal(s.id, 1000 + k);
+		pv = orm_int(s.id);
+		assert_orm_ok(db, orm_query_int(db, &n, "SELECT n FROM mdl_seqkeys WHERE id = ?", &pv, 1));
+		assert_int_equal(n, 200 + k);
+	}
+	if (seq) {
+		orm_exec(db, "DROP TABLE mdl_seqkeys");
+		orm_exec(db, "DROP SEQUENCE mdl_seq");
+	}
+}
+
 static void test_belongs_to_many_pivot(void **state)
 {
 	struct post p = { 0 }, q = { 0 };
@@ -1618,6 +1670,7 @@ int main(void)
 		cmocka_unit_test_setup(test_eager_constraint, clean),
 		cmocka_unit_test_setup(test_eager_chunking, clean),
 		cmocka_unit_test_setup(test_eager_in_list_fallback, clean),
+		cmocka_unit_test_setup(test_insert_auto_key_ids, clean),
 		cmocka_unit_test_setup(test_belongs_to_many_pivot, clean),
 		cmocka_unit_test_setup(test_has_many_through_and_belongs_to, clean),
 		cmocka_unit_test_setup(test_load_after_fact_and_strict, clean),

@@ -90,6 +90,13 @@ typedef struct orm_driver {
 	 * on the row-reading path of models.
 	 */
 	int (*column_values)(orm_stmt *stmt, const int *cols, size_t n, orm_value *out);
+	/**
+	 * The value the statement's last execution stored in an
+	 * AUTO_INCREMENT column (generated or given), or 0 when it stored
+	 * none: unlike last_insert_id() it is never left over from an
+	 * earlier statement. Optional (MariaDB: mysql_stmt_insert_id()).
+	 */
+	int (*stmt_insert_id)(orm_stmt *stmt, int64_t *out);
 } orm_driver;
 
 /* Accessors for drivers. */
