@@ -637,6 +637,11 @@ chunks:
 	arr = !text ? key_array_kind(conn) : KA_NONE;
 	if (arr != KA_NONE) {
 		per = maxk ? maxk : nents;
+		/* MariaDB's driver keeps a whole result on the client: arrays
+		 * of at most the bind limit's worth of keys, as its IN lists
+		 * were, keep that buffer (and the peak memory) as it was */
+		if (!maxk && arr == KA_JSON_TABLE && per > (size_t)orm_conn_max_params(conn))
+			per = (size_t)orm_conn_max_params(conn);
 	} else {
 		if (!keys) {
 			if (!(keys = orm__calloc(nents, sizeof(*keys))))
