@@ -79,7 +79,10 @@
  *
  * **Strings.** char * (and orm_bytes, orm_value payloads) of an object
  * filled by model_fetch / model_save are allocated by the library, one
- * block per string, and freed by orm_model_clear(). The state's owned
+ * block per string (its size rounded up to 16 bytes), and freed by
+ * orm_model_clear(); a later fetch or set whose value fits in the block
+ * writes it in place, so a pointer kept from before sees the new text
+ * (it never outlives the next fetch or set of that field). The state's owned
  * bitmap records which pointers the library allocated, so a pointer the
  * caller assigned (a literal, a stack buffer) is never freed by the
  * library: it is only borrowed until the next save. ORM_MODEL_SET_TEXT()
@@ -517,8 +520,8 @@ ORM_EXTERN(int) orm_model_set_null_at(void *obj, const orm_model *m, size_t offs
  */
 ORM_EXTERN(int) orm_model_changed_at(void *obj, const orm_model *m, size_t offset);
 /**
- * Set a char * / char[N] field to a copy of `s` (NULL: SQL NULL), freeing
- * the previous owned string, and mark it changed. @return 0, ORM_EINVAL,
+ * Set a char * / char[N] field to a copy of `s` (NULL: SQL NULL), reusing
+ * or freeing the previous owned string, and mark it changed. @return 0, ORM_EINVAL,
  * ORM_ENOMEM, ORM_ETYPE (too long for char[N]).
  */
 ORM_EXTERN(int) orm_model_set_text_at(void *obj, const orm_model *m, size_t offset, const char *s);
