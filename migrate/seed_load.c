@@ -1920,7 +1920,8 @@ static int run_sql_files(orm_seed *s)
 /*
  * MariaDB: whether the rows may be written with foreign_key_checks off and
  * every key checked once at the end (verify_all), as a dump restore does.
- * The server's per-row checks were most of a load's time (bench/README.md).
+ * The server's per-row checks are a large part of a load's time (measured
+ * in bench/README.md).
  * Only for plain inserts: an upsert may update or replace a referenced
  * row, whose ON UPDATE / ON DELETE actions do not run with the checks off,
  * while an insert has no such action. Every key must be one verify_fk()

@@ -395,10 +395,6 @@ orm_value orm_typed_text(orm_type type, const char *s)
 	return v;
 }
 
-/*
- * Parse a base-10 integer: optional leading/trailing spaces, optional sign,
- * digits only. @return 0, ORM_EINVAL (not a number) or ORM_ETYPE (overflow).
- */
 size_t orm__fmt_int64(char *buf, int64_t v)
 {
 	char tmp[ORM__INT64_CHARS], *e = tmp + sizeof(tmp);
@@ -416,6 +412,10 @@ size_t orm__fmt_int64(char *buf, int64_t v)
 	return n;
 }
 
+/*
+ * Parse a base-10 integer: optional leading/trailing spaces, optional sign,
+ * digits only. @return 0, ORM_EINVAL (not a number) or ORM_ETYPE (overflow).
+ */
 int orm__parse_int64(const char *s, size_t len, int64_t *out)
 {
 	size_t i = 0;

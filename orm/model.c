@@ -365,10 +365,6 @@ void orm__mdl_free_field(const orm_model *m, size_t i, void *obj)
 }
 
 /*
- * Put a copy of len bytes into a pointer slot of field i. `old` and
- * `oldlen` describe the current buffer (for reuse when owned).
- */
-/*
  * A string or byte string the object owns is allocated with room for
  * OWNED_CAP(len) bytes and the NUL: the length rounded up so that the
  * allocation is a multiple of OWNED_ALIGN. The capacity is thus known
@@ -380,6 +376,10 @@ void orm__mdl_free_field(const orm_model *m, size_t i, void *obj)
 #define OWNED_ALIGN ((size_t)16)
 #define OWNED_CAP(len) ((((len) + OWNED_ALIGN) & ~(OWNED_ALIGN - 1)) - 1)
 
+/*
+ * Put a copy of len bytes into a pointer slot of field i. `old` and
+ * `oldcap` describe the current buffer (for reuse when owned).
+ */
 static int put_bytes(const orm_model *m, size_t i, void *obj, const void *src, size_t len,
 		     struct orm__arena *arena, char **out)
 {
@@ -1716,9 +1716,8 @@ int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int
 	orm_value vals[ORM_MODEL_MAX_FIELDS];
 	orm_model_state *s = orm__mdl_state(m, obj);
 	const orm_driver *drv;
-	uint64_t notnull = 0; /* null bits of fields 0..63 to clear, at the end */
 	size_t i;
-	int rc = 0, ncols;
+	int rc, ncols;
 
 	/* the checks of orm_column_value() once per row, not per field: this
 	 * loop runs for every row a fetch or an eager load reads */
@@ -1750,20 +1749,12 @@ int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int
 
 		if (colmap[i] < 0)
 			continue;
-		if (v->type == ORM_TYPE_INT && f->ctype == ORM_CT_INT64 && i < 64) {
-			/* the commonest field of all: stored here, its null bit
-			 * cleared with the others' at the end */
-			*(int64_t *)p = v->u.i;
-			notnull |= (uint64_t)1 << i;
-			continue;
-		}
 		if (store_fast(f, s, p, i, v, arena) == 0)
 			continue;
 		if ((rc = store_read(st, m, i, obj, v, arena)) < 0)
-			break;
+			return rc;
 	}
-	s->null &= ~notnull;
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
 int orm__mdl_colmap(orm_stmt *st, const orm_model *m, int by_name, int with_pivot, int *colmap)

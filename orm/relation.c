@@ -324,8 +324,9 @@ static struct kent *kindex_find_int(const struct kindex *x, int64_t i, size_t *a
 	return NULL;
 }
 
-/* The entry of the key value v (a row's key column), NULL if none. */
-static struct kent *kindex_find(const struct kindex *x, const orm_value *v, char *num, size_t numlen)
+/* The entry of the key value v (a row's key column), NULL if none; num is
+ * scratch of ORM__INT64_CHARS bytes for an integer looked up as text. */
+static struct kent *kindex_find(const struct kindex *x, const orm_value *v, char *num)
 {
 	struct ktext *t = NULL;
 	int64_t i;
@@ -335,8 +336,8 @@ static struct kent *kindex_find(const struct kindex *x, const orm_value *v, char
 	if (!x->text)
 		return orm__mdl_value_int(v, &i) < 0 ? NULL : kindex_find_int(x, i, NULL);
 	if (v->type == ORM_TYPE_INT) {
-		int n = snprintf(num, numlen, "%lld", (long long)v->u.i);
-		HASH_FIND(hh, x->head, num, (size_t)n, t);
+		size_t n = orm__fmt_int64(num, v->u.i); /* as skey_set() writes it */
+		HASH_FIND(hh, x->head, num, n, t);
 	} else if (v->type == ORM_TYPE_BLOB || (v->type >= ORM_TYPE_TEXT && v->type <= ORM_TYPE_UUID)) {
 		HASH_FIND(hh, x->head, v->u.s.ptr, v->u.s.len, t);
 	}
@@ -730,7 +731,7 @@ chunks:
 							&kv)) < 0)
 				goto out;
 			orm__mdl_state(T, obj)->flags = L->flags;
-			rowent[nrows] = kindex_find(&kx, &kv, num, sizeof(num));
+			rowent[nrows] = kindex_find(&kx, &kv, num);
 			nrows++;
 		}
 		if (rc != ORM_DONE)

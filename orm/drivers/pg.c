@@ -1445,7 +1445,7 @@ static int pg_column_value(orm_stmt *stmt, int col, orm_value *out)
 }
 
 /* The row's columns cols[0..n) into out[0..n): the checks of
- * pg_column_value() once for the row (the core has checked the range). */
+ * pg_column_value() once for the row, the range per column. */
 static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
 {
 	orm_conn *conn = orm_sys_stmt_conn(stmt);

@@ -840,20 +840,9 @@ static inline int column_fast(const orm_type *hints, int col, sqlite3_value *val
  * column up again and enters and leaves the connection's mutex. The value
  * is "unprotected", which only matters when two threads use one
  * connection at once; a liborm connection is used by one thread at a time
- * (conn.h).
+ * (conn.h). The row's columns cols[0..n) into out[0..n); a negative
+ * cols[i] is skipped.
  */
-static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
-{
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
-	sqlite3_value *val = sqlite3_column_value(ss->st, col);
-	int storage = sqlite3_value_type(val);
-
-	if (column_fast(ss->hints, col, val, storage, out))
-		return 0;
-	return column_convert(ss, stmt, col, val, storage, out);
-}
-
-/* The row's columns cols[0..n) into out[0..n); a negative cols[i] is skipped. */
 static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
@@ -880,6 +869,12 @@ static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_v
 			return rc;
 	}
 	return 0;
+}
+
+/* One column: the row reader with one column. */
+static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
+{
+	return sqlite_column_values(stmt, &col, 1, out);
 }
 
 static int64_t sqlite_changes(orm_stmt *stmt)
