@@ -362,6 +362,7 @@ static int coll_fetch(orm_collection *coll, orm_conn *conn, const orm_model *m, 
 		      int64_t limit, int64_t offset)
 {
 	int colmap[ORM_MODEL_MAX_FIELDS];
+	struct orm__rowplan plan;
 	orm_query *base = NULL;
 	orm_buf sql = ORM_BUF_INIT;
 	const orm_value *params;
@@ -396,13 +397,14 @@ static int coll_fetch(orm_collection *coll, orm_conn *conn, const orm_model *m, 
 
 		if (!mapped) {
 			orm__mdl_colmap(st, m, user_sel, 0, colmap);
+			orm__mdl_rowplan(&plan, m, colmap);
 			mapped = 1;
 		}
 		if (!(obj = coll_push(coll))) {
 			rc = orm__err(conn, ORM_ENOMEM, "collection_fetch: out of memory at row %zu", coll->count);
 			goto out;
 		}
-		if ((rc = orm__mdl_read_row(st, m, obj, colmap, &coll->priv->hold.arena)) < 0)
+		if ((rc = orm__mdl_read_row_key(st, m, obj, &plan, &coll->priv->hold.arena, -1, NULL)) < 0)
 			goto out;
 		orm__mdl_state(m, obj)->flags = fl;
 	}

@@ -147,6 +147,13 @@ int orm__tx_check(orm_conn *conn);
 
 /* Clear the connection's error (called at the start of fallible calls). */
 void orm__err_clear(orm_conn *conn);
+/* orm__err_clear() with its test for an error already clear taken inline,
+ * for the calls made once per row (orm_stmt_step). */
+static inline void orm__err_clear_inline(orm_conn *conn)
+{
+	if (conn->err.code != 0 || !conn->err.message || conn->err.message[0] != '\0')
+		orm__err_clear(conn);
+}
 /* Set a simple error: code + formatted message. Returns code. */
 int orm__err(orm_conn *conn, int code, const char *fmt, ...) ORM_FORMAT_PRINTF(3, 4);
 

@@ -1704,14 +1704,10 @@ static int fetch_into(orm_stmt *st, const orm_model *m, void *obj, const int *co
 	return 0;
 }
 
-int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
-		      struct orm__arena *arena)
-{
-	return orm__mdl_read_row_key(st, m, obj, colmap, arena, -1, NULL);
-}
-
-int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
-			  struct orm__arena *arena, int kcol, orm_value *key)
+/* The row through column_values() (or column_value()) and the store
+ * path: any object, strings owned (arena NULL) or in an arena. */
+static int read_values(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
+		       struct orm__arena *arena, int kcol, orm_value *key)
 {
 	orm_value vals[ORM_MODEL_MAX_FIELDS];
 	orm_model_state *s = orm__mdl_state(m, obj);
@@ -1754,6 +1750,75 @@ int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int
 		if ((rc = store_read(st, m, i, obj, v, arena)) < 0)
 			return rc;
 	}
+	return 0;
+}
+
+int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
+		      struct orm__arena *arena)
+{
+	return read_values(st, m, obj, colmap, arena, -1, NULL);
+}
+
+void orm__mdl_rowplan(struct orm__rowplan *p, const orm_model *m, const int *colmap)
+{
+	size_t i;
+
+	memset(p->mapped, 0, sizeof(p->mapped));
+	memset(p->text, 0, sizeof(p->text));
+	for (i = 0; i < m->nfields; i++) {
+		const orm_field *f = &m->fields[i];
+		orm_sys_colstore *e = &p->e[i];
+
+		p->colmap[i] = colmap[i];
+		e->col = colmap[i];
+		e->offset = f->offset;
+		switch (f->ctype) {
+		case ORM_CT_INT64: e->kind = ORM_SYS_STORE_INT64; break;
+		case ORM_CT_INT32: e->kind = ORM_SYS_STORE_INT32; break;
+		case ORM_CT_STR: e->kind = ORM_SYS_STORE_TEXT; break;
+		default: e->kind = ORM_SYS_STORE_VALUE; break;
+		}
+		if (colmap[i] >= 0) {
+			p->mapped[i / 64] |= (uint64_t)1 << (i % 64);
+			if (e->kind == ORM_SYS_STORE_TEXT)
+				p->text[i / 64] |= (uint64_t)1 << (i % 64);
+		}
+	}
+}
+
+static char *arena_copy_fn(void *ctx, const char *ptr, size_t len)
+{
+	return orm__arena_copy(ctx, ptr, len);
+}
+
+int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj,
+			  const struct orm__rowplan *p, struct orm__arena *arena, int kcol,
+			  orm_value *key)
+{
+	orm_value vals[ORM_MODEL_MAX_FIELDS];
+	uint64_t slow[2] = { 0, 0 };
+	orm_model_state *s = orm__mdl_state(m, obj);
+	const orm_driver *drv;
+	size_t w, i;
+	int rc;
+
+	/* the driver writes the common cases into the object (column_store);
+	 * the rest, and objects with strings of their own, take the store path */
+	if (!st || st->state != ORM__ST_RUNNING || !(drv = st->conn->drv) || !drv->column_store ||
+	    !drv->column_values || !arena || (s->owned & p->text[0]) ||
+	    (m->nfields > 64 && (MDL_WORD(s, owned, 64) & p->text[1])))
+		return read_values(st, m, obj, p->colmap, arena, kcol, key);
+	if ((rc = drv->column_store(st, p->e, m->nfields, obj, arena_copy_fn, arena, vals, slow)) < 0 ||
+	    (kcol >= 0 && (rc = drv->column_values(st, &kcol, 1, key)) < 0))
+		return rc;
+	/* what the driver wrote is not NULL; the rest sets its own bits */
+	s->null &= ~(p->mapped[0] & ~slow[0]);
+	if (m->nfields > 64)
+		MDL_WORD(s, null, 64) &= ~(p->mapped[1] & ~slow[1]);
+	for (w = 0; w < 2; w++)
+		for (i = w * 64; slow[w]; i++, slow[w] >>= 1)
+			if ((slow[w] & 1) && (rc = store_read(st, m, i, obj, &vals[i], arena)) < 0)
+				return rc;
 	return 0;
 }
 

@@ -233,11 +233,26 @@ int orm__mdl_colmap(orm_stmt *st, const orm_model *m, int by_name, int with_pivo
 /* Read one row into obj with colmap; arena may be NULL (owned strings). */
 int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
 		      struct orm__arena *arena);
-/* orm__mdl_read_row(), and column kcol of the row (not a field's) into *key:
- * the key an eager-loaded row is stitched by. The key's payload is
- * borrowed until the next fetch. kcol < 0: no key. */
-int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj, const int *colmap,
-			  struct orm__arena *arena, int kcol, orm_value *key);
+/*
+ * How the rows of one query are read into fresh objects of one model with
+ * an arena (a collection, an eager-loaded level): the column of each field
+ * and what the driver's column_store() may write straight into the object
+ * (orm__mdl_rowplan() fills it once the columns are known).
+ */
+struct orm__rowplan {
+	int colmap[ORM_MODEL_MAX_FIELDS];         /* column of field i, or -1 */
+	orm_sys_colstore e[ORM_MODEL_MAX_FIELDS]; /* entry i is field i */
+	uint64_t mapped[2];                       /* fields with a column */
+	uint64_t text[2];                         /* fields whose text goes to the arena */
+};
+void orm__mdl_rowplan(struct orm__rowplan *p, const orm_model *m, const int *colmap);
+/* Read one row into the fresh object obj (nothing of it owned) by plan
+ * p, strings into the arena; and column kcol of the row (not a field's)
+ * into *key: the key an eager-loaded row is stitched by. The key's payload
+ * is borrowed until the next fetch. kcol < 0: no key. */
+int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj,
+			  const struct orm__rowplan *p, struct orm__arena *arena, int kcol,
+			  orm_value *key);
 
 /* ---- the connection's cache of model statement texts (model.c) ---- */
 

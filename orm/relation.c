@@ -509,6 +509,7 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	char *tmp = NULL, *final = NULL;
 	size_t nents = 0, nrows = 0, cap = 0, p, k, off, per, maxk;
 	int colmap[ORM_MODEL_MAX_FIELDS];
+	struct orm__rowplan plan;
 	int rc = 0, pki, text, kcol, n, maxp;
 	const char *qual;
 
@@ -630,6 +631,7 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	}
 	if ((rc = orm_query_select_as(lq, incol, "orm__k")) < 0)
 		goto qerr;
+	orm__mdl_rowplan(&plan, T, colmap);
 
 	/* 3. keys per statement: one array-valued parameter where the
 	 * database has one for integer keys, else IN lists under the bind limit */
@@ -727,7 +729,7 @@ chunks:
 			}
 			obj = tmp + nrows * T->size;
 			memset(obj, 0, T->size);
-			if ((rc = orm__mdl_read_row_key(st, T, obj, colmap, &L->hold->arena, kcol,
+			if ((rc = orm__mdl_read_row_key(st, T, obj, &plan, &L->hold->arena, kcol,
 							&kv)) < 0)
 				goto out;
 			orm__mdl_state(T, obj)->flags = L->flags;

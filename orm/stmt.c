@@ -410,7 +410,7 @@ int orm_stmt_step(orm_stmt *stmt)
 	drv = stmt->conn->drv;
 	if (!drv)
 		return orm__err(stmt->conn, ORM_EMISUSE, "the connection is closed");
-	orm__err_clear(stmt->conn);
+	orm__err_clear_inline(stmt->conn);
 	switch (stmt->state) {
 	case ORM__ST_READY:
 		if ((rc = orm__tx_check(stmt->conn)) < 0)

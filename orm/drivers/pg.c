@@ -1622,5 +1622,5 @@ const orm_driver orm__driver_pg = {
 	pg_finalize,
 	pg_last_insert_id,
 	pg_column_values,
-	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */
+	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */	NULL, /* column_store: read through column_values */
 };

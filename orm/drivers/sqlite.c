@@ -569,14 +569,16 @@ static int sqlite_execute(orm_stmt *stmt)
 static int sqlite_fetch(orm_stmt *stmt)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	sqlite3 *db = conn_db(conn);
+	orm_conn *conn;
+	sqlite3 *db;
 	int rc;
 
 	ss->needs_reset = 1;
 	rc = sqlite3_step(ss->st);
 	if (rc == SQLITE_ROW && ss->stepped)
-		return ORM_ROW;
+		return ORM_ROW; /* a row after the first: the path every row takes */
+	conn = orm_sys_stmt_conn(stmt);
+	db = conn_db(conn);
 	if ((rc == SQLITE_ROW || rc == SQLITE_DONE) &&
 	    sqlite3_stmt_status(ss->st, SQLITE_STMTSTATUS_REPREPARE, 0) != ss->reprepared &&
 	    refresh_columns(ss) < 0)
@@ -871,6 +873,70 @@ static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_v
 	return 0;
 }
 
+/*
+ * The row by a plan (orm_driver.column_store): the cases column_fast()
+ * takes, written straight into the destination; the others handed back
+ * in out[] as sqlite_column_values() gives them.
+ */
+static int sqlite_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
+			       orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow)
+{
+	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	sqlite3_stmt *st = ss->st;
+	const orm_type *hints = ss->hints;
+	unsigned ncols = (unsigned)ss->ncols;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		int col = plan[i].col;
+		char *p = (char *)dst + plan[i].offset;
+		orm_type hint;
+		sqlite3_value *val;
+		int storage;
+
+		if ((unsigned)col >= ncols) {
+			if (col < 0)
+				continue;
+			return orm_column_value(stmt, col, &out[i]); /* the range error */
+		}
+		val = sqlite3_column_value(st, col);
+		storage = sqlite3_value_type(val);
+		hint = hints ? hints[col] : ORM_TYPE_NULL;
+		if (storage == SQLITE_INTEGER && (hint == ORM_TYPE_NULL || hint == ORM_TYPE_INT)) {
+			sqlite3_int64 v;
+
+			if (plan[i].kind == ORM_SYS_STORE_INT64) {
+				*(int64_t *)(void *)p = sqlite3_value_int64(val);
+				continue;
+			}
+			v = sqlite3_value_int64(val);
+			if (plan[i].kind == ORM_SYS_STORE_INT32 && v >= INT32_MIN && v <= INT32_MAX) {
+				*(int32_t *)(void *)p = (int32_t)v;
+				continue;
+			}
+			out[i].type = ORM_TYPE_INT;
+			out[i].u.i = v;
+		} else if (storage == SQLITE_TEXT && hint == ORM_TYPE_NULL &&
+			   plan[i].kind == ORM_SYS_STORE_TEXT) {
+			const char *t = (const char *)sqlite3_value_text(val);
+			char *c;
+
+			if (t && (c = copy(ctx, t, (size_t)sqlite3_value_bytes(val))) != NULL) {
+				*(char **)(void *)p = c;
+				continue;
+			}
+			if ((rc = column_convert(ss, stmt, col, val, storage, &out[i])) < 0)
+				return rc;
+		} else if (!column_fast(hints, col, val, storage, &out[i]) &&
+			   (rc = column_convert(ss, stmt, col, val, storage, &out[i])) < 0) {
+			return rc;
+		}
+		slow[i / 64] |= (uint64_t)1 << (i % 64);
+	}
+	return 0;
+}
+
 /* One column: the row reader with one column. */
 static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 {
@@ -928,4 +994,5 @@ const orm_driver orm__driver_sqlite = {
 	sqlite_last_insert_id,
 	sqlite_column_values,
 	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */
+	sqlite_column_store,
 };

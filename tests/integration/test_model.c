@@ -916,6 +916,73 @@ static void test_collection_fetch_count_page(void **state)
 	orm_collection_free(NULL);
 }
 
+/*
+ * A collection's rows are read by a plan: the driver writes integers and
+ * texts straight into the objects (column_store) and hands back the rest
+ * (NULLs, doubles, booleans, values that do not fit) to the store path.
+ * Both kinds of field side by side in one row, and a value that does not
+ * fit its field, which fails the fetch naming the column.
+ */
+static void test_collection_read_mixed(void **state)
+{
+	orm_collection c = ORM_COLLECTION_INIT;
+	orm_query *q;
+	const struct user *a, *b;
+
+	(void)state;
+	assert_orm_ok(db, orm_exec(db, "INSERT INTO mdl_users (email, name, age, score, secret) "
+				       "VALUES ('a@example.com', NULL, NULL, NULL, 'sa')"));
+	assert_orm_ok(db, orm_exec(db, "INSERT INTO mdl_users (email, name, age, score) "
+				       "VALUES ('b@example.com', 'Bee', 2147483647, 1.5)"));
+	q = orm_query_new("mdl_users");
+	orm_query_order_by(q, "email", ORM_ASC);
+	assert_orm_ok(db, orm_collection_fetch(&c, db, &user_model, q));
+	assert_int_equal(c.count, 2);
+	a = ORM_COLLECTION_AT(struct user, &c, 0);
+	b = ORM_COLLECTION_AT(struct user, &c, 1);
+	assert_string_equal(a->email, "a@example.com");
+	assert_false(ORM_MODEL_IS_NULL(&user_model, a, email));
+	assert_null(a->name);
+	assert_true(ORM_MODEL_IS_NULL(&user_model, a, name));
+	assert_true(ORM_MODEL_IS_NULL(&user_model, a, age));
+	assert_int_equal(a->age, 0);
+	assert_true(ORM_MODEL_IS_NULL(&user_model, a, score));
+	assert_string_equal(a->secret, "sa");
+	assert_string_equal(a->status, "new");
+	assert_true(a->active);
+	assert_string_equal(b->name, "Bee");
+	assert_false(ORM_MODEL_IS_NULL(&user_model, b, name));
+	assert_int_equal(b->age, INT32_MAX);
+	assert_false(ORM_MODEL_IS_NULL(&user_model, b, age));
+	assert_true(b->score == 1.5);
+	assert_false(ORM_MODEL_IS_NULL(&user_model, b, score));
+	assert_null(b->secret);
+	assert_true(ORM_MODEL_IS_NULL(&user_model, b, secret));
+	assert_true(a->id != b->id && a->id > 0 && b->id > 0);
+	orm_collection_free(&c);
+
+	if (dialect == ORM_DIALECT_SQLITE) {
+		/* SQLite keeps what it is given: an integer past int32_t and a
+		 * text in the INTEGER column age; each fails the fetch, naming
+		 * the column, and leaves the collection empty */
+		static const char *const bad[] = { "3000000000", "'abc'" };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			char sql[128];
+
+			snprintf(sql, sizeof(sql), "UPDATE mdl_users SET age = %s WHERE email = 'b@example.com'",
+				 bad[i]);
+			assert_orm_ok(db, orm_exec(db, sql));
+			assert_orm_rc(db, orm_collection_fetch(&c, db, &user_model, q), ORM_ETYPE);
+			assert_non_null(strstr(orm_conn_errmsg(db), "column age"));
+			assert_int_equal(c.count, 0);
+			assert_null(c.items);
+		}
+	}
+	orm_query_free(q);
+}
+
 static void test_bulk_save(void **state)
 {
 	enum { N = 2500 };
@@ -1613,6 +1680,31 @@ static void test_wide_model(void **state)
 	assert_true(v.type == ORM_TYPE_NULL);
 	assert_orm_ok(db, orm_model_get(back, m, "c97", &v));
 	assert_int_equal(v.u.i, 97);
+	/* the same row read into a collection: fields past the 64th keep
+	 * their NULL bits in the state's second word */
+	{
+		orm_collection c = ORM_COLLECTION_INIT;
+		void *it;
+
+		assert_orm_ok(db, orm_collection_fetch(&c, db, m, NULL));
+		assert_int_equal(c.count, 1);
+		it = orm_collection_at(&c, 0);
+		assert_orm_ok(db, orm_model_get(it, m, "c90", &v));
+		assert_true(v.type == ORM_TYPE_TEXT && v.u.s.len == 6 && !memcmp(v.u.s.ptr, "ninety", 6));
+		assert_orm_ok(db, orm_model_get(it, m, "c97", &v));
+		assert_true(v.type == ORM_TYPE_INT && v.u.i == 97);
+		assert_orm_ok(db, orm_model_get(it, m, "c81", &v));
+		assert_true(v.type == ORM_TYPE_INT && v.u.i == 81);
+		assert_orm_ok(db, orm_model_get(it, m, "c99", &v));
+		assert_true(v.type == ORM_TYPE_NULL);
+		assert_orm_ok(db, orm_model_get(it, m, "c98", &v));
+		assert_true(v.type == ORM_TYPE_NULL);
+		assert_orm_ok(db, orm_model_get(it, m, "c1", &v));
+		assert_true(v.type == ORM_TYPE_INT && v.u.i == 1);
+		assert_orm_ok(db, orm_model_get(it, m, "c3", &v));
+		assert_true(v.type == ORM_TYPE_NULL);
+		orm_collection_free(&c);
+	}
 	orm_row_free(back, m);
 	orm_row_free(row, m);
 	orm_model_free(m);
@@ -1664,6 +1756,7 @@ int main(void)
 		cmocka_unit_test_setup(test_text_keyed_relations, clean),
 		cmocka_unit_test_setup(test_json_hidden, clean),
 		cmocka_unit_test_setup(test_collection_fetch_count_page, clean),
+		cmocka_unit_test_setup(test_collection_read_mixed, clean),
 		cmocka_unit_test_setup(test_bulk_save, clean),
 		cmocka_unit_test_setup(test_eager_two_levels_constant_queries, clean),
 		cmocka_unit_test_setup(test_eager_three_levels, clean),

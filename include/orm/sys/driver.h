@@ -49,6 +49,27 @@ ORM_EXTERN(const char *) orm_url_opt(const orm_url *url, const char *key);
 /** Write the URL with the password replaced by "***". */
 ORM_EXTERN(int) orm_url_redacted(orm_buf *out, const char *url);
 
+/** How orm_driver.column_store() may write a column (orm_sys_colstore.kind). */
+enum {
+	ORM_SYS_STORE_VALUE = 0, /**< never written: always handed back as an orm_value */
+	ORM_SYS_STORE_INT64,     /**< an integer into the int64_t at the offset */
+	ORM_SYS_STORE_INT32,     /**< an integer in int32_t's range into the int32_t at the offset */
+	ORM_SYS_STORE_TEXT       /**< a text, copied by the copy function, into the char * at the offset */
+};
+
+/** One entry of a row plan for orm_driver.column_store(). */
+typedef struct orm_sys_colstore {
+	int col;       /**< result column (0-based); negative: the entry is skipped */
+	int kind;      /**< ORM_SYS_STORE_* */
+	size_t offset; /**< byte offset of the member in the destination */
+} orm_sys_colstore;
+
+/**
+ * The copy function of orm_driver.column_store(): a NUL-terminated copy of
+ * ptr[0..len) that outlives the row, or NULL when it cannot make one.
+ */
+typedef char *(*orm_sys_copy_fn)(void *ctx, const char *ptr, size_t len);
+
 /** The function table of one database driver. */
 typedef struct orm_driver {
 	const char *name;     /**< driver name: "sqlite", "postgres" or "mariadb" */
@@ -97,6 +118,23 @@ typedef struct orm_driver {
 	 * earlier statement. Optional (MariaDB: mysql_stmt_insert_id()).
 	 */
 	int (*stmt_insert_id)(orm_stmt *stmt, int64_t *out);
+	/**
+	 * Read the current row by a plan, writing the common cases straight
+	 * into the destination object: for each plan[i] whose col is not
+	 * negative, when the value column_value() would give is of the
+	 * entry's kind (ORM_TYPE_INT for ORM_SYS_STORE_INT64, ORM_TYPE_INT
+	 * within int32_t's range for ORM_SYS_STORE_INT32, ORM_TYPE_TEXT for
+	 * ORM_SYS_STORE_TEXT, whose copy `copy(ctx, ptr, len)` is stored as
+	 * the char *), it is written at dst + plan[i].offset. Every other
+	 * entry (a NULL, another type, a failed copy, ORM_SYS_STORE_VALUE)
+	 * is given in out[i] as column_value() gives it, and bit i of the
+	 * bitmap `slow` (word i / 64) is set; the caller zeroes `slow`. A col
+	 * at or past column_count() is reported as column_value() reports
+	 * it. Optional (NULL: the core reads through column_values()); it
+	 * saves the orm_value step for the row-reading path of models.
+	 */
+	int (*column_store)(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
+			    orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow);
 } orm_driver;
 
 /* Accessors for drivers. */
