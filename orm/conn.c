@@ -53,12 +53,8 @@ static void err_reset_strings(orm_conn *conn)
 	conn->err.offset = -1;
 }
 
-void orm__err_clear(orm_conn *conn)
+void orm__err_clear_set(orm_conn *conn)
 {
-	if (!conn)
-		return;
-	if (conn->err.code == 0 && conn->err.message && conn->err.message[0] == '\0')
-		return; /* already clear: the common, fast case */
 	orm_buf_clear(&conn->err_message);
 	err_reset_strings(conn);
 }

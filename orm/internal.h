@@ -145,14 +145,15 @@ void orm__tx_lost(orm_conn *conn, const char *why);
 /* ORM_ECONFLICT with an explanation when the transaction was lost, else 0. */
 int orm__tx_check(orm_conn *conn);
 
-/* Clear the connection's error (called at the start of fallible calls). */
-void orm__err_clear(orm_conn *conn);
-/* orm__err_clear() with its test for an error already clear taken inline,
- * for the calls made once per row (orm_stmt_step). */
-static inline void orm__err_clear_inline(orm_conn *conn)
+/* orm__err_clear() when there is something to clear. */
+void orm__err_clear_set(orm_conn *conn);
+/* Clear the connection's error (called at the start of fallible calls,
+ * some once per row or per save: the test for an error already clear, the
+ * common case, is inline). NULL is a no-op. */
+static inline void orm__err_clear(orm_conn *conn)
 {
-	if (conn->err.code != 0 || !conn->err.message || conn->err.message[0] != '\0')
-		orm__err_clear(conn);
+	if (conn && (conn->err.code != 0 || !conn->err.message || conn->err.message[0] != '\0'))
+		orm__err_clear_set(conn);
 }
 /* Set a simple error: code + formatted message. Returns code. */
 int orm__err(orm_conn *conn, int code, const char *fmt, ...) ORM_FORMAT_PRINTF(3, 4);

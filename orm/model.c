@@ -1378,7 +1378,8 @@ static int mariadb_auto_increment(orm_conn *conn, const orm_model *m, int kf, co
 	return yes && !b.oom;
 }
 
-int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
+/* orm_model_insert() past its argument checks (orm_model_save made them). */
+static int model_insert(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int incl[ORM_MODEL_MAX_FIELDS], ret[ORM_MODEL_MAX_FIELDS];
 	size_t nincl, nret, k;
@@ -1389,10 +1390,6 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	orm_dialect d;
 	int rc, rowid_key;
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_insert")) < 0)
-		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_insert: object is NULL");
 	d = orm_conn_dialect(conn);
 	if ((rc = orm__mdl_insert_fill(conn, m, obj)) < 0)
 		return rc;
@@ -1476,6 +1473,17 @@ out:
 	return rc;
 }
 
+int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
+{
+	int rc;
+
+	if ((rc = orm__mdl_usable(conn, m, "orm_model_insert")) < 0)
+		return rc;
+	if (!obj)
+		return orm__err(conn, ORM_EINVAL, "orm_model_insert: object is NULL");
+	return model_insert(obj, conn, m);
+}
+
 /* ------------------------------------------------------------------ */
 /* update, fetch, destroy                                             */
 
@@ -1546,7 +1554,8 @@ static void describe_key(const orm_model *m, const void *obj, char *out, size_t 
 	}
 }
 
-int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
+/* orm_model_update() past its argument checks (orm_model_save made them). */
+static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int set[ORM_MODEL_MAX_FIELDS];
 	struct msql_key skey;
@@ -1559,10 +1568,6 @@ int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 	int rc, any_dirty = 0;
 	char key[256];
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_update")) < 0)
-		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_update: object is NULL");
 	d = orm_conn_dialect(conn);
 	s = orm__mdl_state(m, obj);
 	for (i = 0; i < m->nfields; i++) {
@@ -1654,6 +1659,17 @@ out:
 	return rc;
 }
 
+int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
+{
+	int rc;
+
+	if ((rc = orm__mdl_usable(conn, m, "orm_model_update")) < 0)
+		return rc;
+	if (!obj)
+		return orm__err(conn, ORM_EINVAL, "orm_model_update: object is NULL");
+	return model_update(obj, conn, m);
+}
+
 int orm_model_save(void *obj, orm_conn *conn, const orm_model *m)
 {
 	orm_model_state *s;
@@ -1666,11 +1682,11 @@ int orm_model_save(void *obj, orm_conn *conn, const orm_model *m)
 		return orm__err(conn, ORM_EINVAL, "orm_model_save: object is NULL");
 	s = orm__mdl_state(m, obj);
 	if (s->flags & ORM_STATE_PERSISTED)
-		return orm_model_update(obj, conn, m);
+		return model_update(obj, conn, m);
 	for (i = 0; i < m->nfields; i++)
 		if ((m->fields[i].flags & (ORM_PK | ORM_AUTO)) == (ORM_PK | ORM_AUTO) && !is_empty(m, i, obj))
-			return orm_model_update(obj, conn, m);
-	return orm_model_insert(obj, conn, m);
+			return model_update(obj, conn, m);
+	return model_insert(obj, conn, m);
 }
 
 /* "SELECT a, b FROM t" for every non-pivot field. */

@@ -410,7 +410,7 @@ int orm_stmt_step(orm_stmt *stmt)
 	drv = stmt->conn->drv;
 	if (!drv)
 		return orm__err(stmt->conn, ORM_EMISUSE, "the connection is closed");
-	orm__err_clear_inline(stmt->conn);
+	orm__err_clear(stmt->conn);
 	switch (stmt->state) {
 	case ORM__ST_READY:
 		if ((rc = orm__tx_check(stmt->conn)) < 0)
@@ -466,9 +466,13 @@ int orm_stmt_clear_bindings(orm_stmt *stmt)
 	if (stmt->state != ORM__ST_READY)
 		orm_stmt_reset(stmt);
 	for (i = 0; i < stmt->nparams; i++) {
-		orm__free(stmt->owned[i]);
-		stmt->owned[i] = NULL;
-		stmt->params[i] = orm_null();
+		if (stmt->owned[i]) {
+			orm__free(stmt->owned[i]);
+			stmt->owned[i] = NULL;
+		}
+		stmt->params[i].type = ORM_TYPE_NULL; /* orm_null(), without the call */
+		stmt->params[i].u.s.ptr = NULL;
+		stmt->params[i].u.s.len = 0;
 	}
 	return 0;
 }
