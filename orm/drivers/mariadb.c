@@ -1997,5 +1997,6 @@ const orm_driver orm__driver_mariadb = {
 	my_finalize,
 	my_last_insert_id,
 	my_column_values,
-	my_stmt_insert_id,	NULL, /* column_store: read through column_values */
+	my_stmt_insert_id,
+	NULL, /* column_store: read through column_values */
 };

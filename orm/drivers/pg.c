@@ -1479,6 +1479,98 @@ static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 	return 0;
 }
 
+/* An integer column's text of at most 18 digits (the server's form: an
+ * optional '-' and digits), parsed without orm__parse_int64()'s checks for
+ * blanks, '+' and overflow; -1 for anything else (pg_value_of() reads it). */
+static inline int pg_int_short(const char *v, size_t len, int64_t *out)
+{
+	size_t i = v[0] == '-';
+	uint64_t acc = 0;
+
+	if (len <= i || len - i > 18)
+		return -1;
+	for (; i < len; i++) {
+		unsigned d = (unsigned)(unsigned char)v[i] - '0';
+		if (d > 9)
+			return -1;
+		acc = acc * 10 + d;
+	}
+	*out = v[0] == '-' ? -(int64_t)acc : (int64_t)acc;
+	return 0;
+}
+
+/*
+ * The row by a plan (orm_driver.column_store): an integer column into an
+ * integer entry, a text, varchar or char column into a text entry are
+ * written into the object; NULLs and the rest are handed back in out[] as
+ * pg_value_of() reads them.
+ */
+static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
+			   orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow)
+{
+	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	const PGresult *res;
+	size_t i;
+	int rc, row, nf;
+
+	if (!s || !s->res || s->row < 0 || s->row >= s->nrows)
+		return orm__err(orm_sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
+	res = s->res;
+	row = s->row;
+	nf = PQnfields(res);
+	for (i = 0; i < n; i++) {
+		int col = plan[i].col, kind = plan[i].kind;
+		char *p = (char *)dst + plan[i].offset;
+		const char *v;
+		size_t len;
+		int64_t x;
+		char *c;
+
+		if (col < 0)
+			continue;
+		if (col >= nf)
+			return pg_column_value(stmt, col, &out[i]); /* the range error */
+		if (PQgetisnull(res, row, col)) {
+			out[i].type = ORM_TYPE_NULL;
+			out[i].u.s.ptr = NULL;
+			out[i].u.s.len = 0;
+			slow[i / 64] |= (uint64_t)1 << (i % 64);
+			continue;
+		}
+		v = PQgetvalue(res, row, col);
+		len = (size_t)PQgetlength(res, row, col);
+		switch (PQftype(res, col)) {
+		case PGOID_INT2:
+		case PGOID_INT4:
+		case PGOID_INT8:
+			if (kind == ORM_SYS_STORE_INT64 && pg_int_short(v, len, &x) == 0) {
+				*(int64_t *)(void *)p = x;
+				continue;
+			}
+			if (kind == ORM_SYS_STORE_INT32 && pg_int_short(v, len, &x) == 0 && x >= INT32_MIN &&
+			    x <= INT32_MAX) {
+				*(int32_t *)(void *)p = (int32_t)x;
+				continue;
+			}
+			break;
+		case PGOID_TEXT:
+		case PGOID_VARCHAR:
+		case PGOID_BPCHAR:
+			if (kind == ORM_SYS_STORE_TEXT && (c = copy(ctx, v, len)) != NULL) {
+				*(char **)(void *)p = c;
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		if ((rc = pg_value_of(orm_sys_stmt_conn(stmt), s, col, v, len, &out[i])) < 0)
+			return rc;
+		slow[i / 64] |= (uint64_t)1 << (i % 64);
+	}
+	return 0;
+}
+
 static int64_t pg_stmt_changes(orm_stmt *stmt)
 {
 	pg_stmt_data *s = orm_sys_stmt_data(stmt);
@@ -1622,5 +1714,6 @@ const orm_driver orm__driver_pg = {
 	pg_finalize,
 	pg_last_insert_id,
 	pg_column_values,
-	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */	NULL, /* column_store: read through column_values */
+	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */
+	pg_column_store,
 };

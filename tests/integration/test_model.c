@@ -240,6 +240,24 @@ static const orm_field big_fields[] = {
 };
 static const orm_model big_model = ORM_MODEL(struct big, orm, "big", "mdl_big", big_fields);
 
+/* integers at the ends of their ranges, empty and NULL texts */
+struct ints {
+	orm_model_state orm;
+	int64_t id;
+	int64_t n;
+	int32_t m; /* a BIGINT column: values past int32_t fail the read */
+	char *t;
+	char *c;
+};
+static const orm_field ints_fields[] = {
+	ORM_FIELD_INT64(struct ints, id, ORM_PK | ORM_AUTO),
+	ORM_FIELD_INT64(struct ints, n, ORM_NULLABLE),
+	ORM_FIELD_INT32(struct ints, m, ORM_NULLABLE),
+	ORM_FIELD_TEXT(struct ints, t, ORM_NULLABLE),
+	ORM_FIELD_TEXT(struct ints, c, ORM_NULLABLE),
+};
+static const orm_model ints_model = ORM_MODEL(struct ints, orm, "ints", "mdl_ints", ints_fields);
+
 /* ------------------------------------------------------------------ */
 /* schema                                                             */
 
@@ -261,11 +279,12 @@ static const char *const ddl[] = {
 	"FOREIGN KEY (tag_id) REFERENCES mdl_tags (id))",
 	"CREATE TABLE mdl_docs (id {UUID} PRIMARY KEY, title VARCHAR(100) NOT NULL)",
 	"CREATE TABLE mdl_big (id {PK}, n INTEGER NOT NULL, label VARCHAR(40) NOT NULL)",
+	"CREATE TABLE mdl_ints (id {PK}, n BIGINT, m BIGINT, t VARCHAR(20), c CHAR(3))",
 	"CREATE TABLE mdl_notes (id {PK}, doc_id {UUID} NOT NULL, body VARCHAR(100) NOT NULL, "
 	"FOREIGN KEY (doc_id) REFERENCES mdl_docs (id))",
 };
 static const char *const tables_rev[] = {
-	"mdl_big", "mdl_notes", "mdl_docs", "mdl_posts_mdl_tags", "mdl_tags", "mdl_comments", "mdl_posts",
+	"mdl_ints", "mdl_big", "mdl_notes", "mdl_docs", "mdl_posts_mdl_tags", "mdl_tags", "mdl_comments", "mdl_posts",
 	"mdl_profiles", "mdl_users",
 };
 
@@ -960,6 +979,45 @@ static void test_collection_read_mixed(void **state)
 	assert_true(ORM_MODEL_IS_NULL(&user_model, b, secret));
 	assert_true(a->id != b->id && a->id > 0 && b->id > 0);
 	orm_collection_free(&c);
+
+	/* integers of 19 digits and at int32_t's ends, an empty text, NULLs */
+	assert_orm_ok(db, orm_exec(db, "INSERT INTO mdl_ints (n, m, t, c) VALUES "
+				       "(9223372036854775807, -2147483648, 'x', 'ab')"));
+	assert_orm_ok(db, orm_exec(db, "INSERT INTO mdl_ints (n, m, t, c) VALUES "
+				       "(-9223372036854775807 - 1, 2147483647, '', NULL)"));
+	assert_orm_ok(db, orm_exec(db, "INSERT INTO mdl_ints (n, m, t, c) VALUES (-12, NULL, NULL, 'xyz')"));
+	{
+		orm_query *iq = orm_query_new("mdl_ints");
+		const struct ints *r;
+
+		orm_query_order_by(iq, "id", ORM_ASC);
+		assert_orm_ok(db, orm_collection_fetch(&c, db, &ints_model, iq));
+		assert_int_equal(c.count, 3);
+		r = ORM_COLLECTION_AT(struct ints, &c, 0);
+		assert_true(r->n == INT64_MAX && r->m == INT32_MIN);
+		assert_string_equal(r->t, "x");
+		assert_true(r->c && strncmp(r->c, "ab", 2) == 0);
+		assert_false(ORM_MODEL_IS_NULL(&ints_model, r, n) || ORM_MODEL_IS_NULL(&ints_model, r, m));
+		r = ORM_COLLECTION_AT(struct ints, &c, 1);
+		assert_true(r->n == INT64_MIN && r->m == INT32_MAX);
+		assert_non_null(r->t);
+		assert_string_equal(r->t, "");
+		assert_false(ORM_MODEL_IS_NULL(&ints_model, r, t));
+		assert_null(r->c);
+		r = ORM_COLLECTION_AT(struct ints, &c, 2);
+		assert_true(r->n == -12 && r->m == 0);
+		assert_true(ORM_MODEL_IS_NULL(&ints_model, r, m));
+		assert_false(ORM_MODEL_IS_NULL(&ints_model, r, n));
+		assert_null(r->t);
+		assert_string_equal(r->c, "xyz");
+		orm_collection_free(&c);
+		/* past int32_t in the int32_t field: the fetch fails, naming the column */
+		assert_orm_ok(db, orm_exec(db, "UPDATE mdl_ints SET m = 2147483648 WHERE n = -12"));
+		assert_orm_rc(db, orm_collection_fetch(&c, db, &ints_model, iq), ORM_ETYPE);
+		assert_non_null(strstr(orm_conn_errmsg(db), "column m"));
+		assert_int_equal(c.count, 0);
+		orm_query_free(iq);
+	}
 
 	if (dialect == ORM_DIALECT_SQLITE) {
 		/* SQLite keeps what it is given: an integer past int32_t and a
