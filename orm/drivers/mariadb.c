@@ -1957,6 +1957,60 @@ static int my_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 	return 0;
 }
 
+/*
+ * The row by a plan (orm_driver.column_store): of a prepared statement's
+ * binary row, an integer column into an integer entry and a text column
+ * into a text entry are written into the object; NULLs, the rest and the
+ * rows of text-protocol results are handed back in out[] as
+ * my_col_value() reads them.
+ */
+static int my_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
+			   orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow)
+{
+	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	size_t i;
+	int rc;
+
+	if (!s || !s->has_row)
+		return orm__err(orm_sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
+	for (i = 0; i < n; i++) {
+		int col = plan[i].col;
+		char *p = (char *)dst + plan[i].offset;
+		const my_col *c;
+
+		if (col < 0)
+			continue;
+		if (col >= s->ncols)
+			return my_column_value(stmt, col, &out[i]); /* the range error */
+		c = &s->cols[col];
+		if (!s->text_mode && !c->is_null) {
+			if (c->kind == MK_INT) {
+				int64_t x = (int64_t)c->num.i;
+
+				if (plan[i].kind == ORM_SYS_STORE_INT64) {
+					*(int64_t *)(void *)p = x;
+					continue;
+				}
+				if (plan[i].kind == ORM_SYS_STORE_INT32 && x >= INT32_MIN && x <= INT32_MAX) {
+					*(int32_t *)(void *)p = (int32_t)x;
+					continue;
+				}
+			} else if (c->kind == MK_TEXT && plan[i].kind == ORM_SYS_STORE_TEXT) {
+				char *t = copy(ctx, c->buf, c->len);
+
+				if (t) {
+					*(char **)(void *)p = t;
+					continue;
+				}
+			}
+		}
+		if ((rc = my_col_value(s, col, &out[i])) < 0)
+			return rc;
+		slow[i / 64] |= (uint64_t)1 << (i % 64);
+	}
+	return 0;
+}
+
 static int64_t my_changes(orm_stmt *stmt)
 {
 	my_stmt_data *s = orm_sys_stmt_data(stmt);
@@ -1998,5 +2052,5 @@ const orm_driver orm__driver_mariadb = {
 	my_last_insert_id,
 	my_column_values,
 	my_stmt_insert_id,
-	NULL, /* column_store: read through column_values */
+	my_column_store,
 };
