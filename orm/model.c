@@ -1824,9 +1824,21 @@ int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj,
 	    !drv->column_values || !arena || (s->owned & p->text[0]) ||
 	    (m->nfields > 64 && (MDL_WORD(s, owned, 64) & p->text[1])))
 		return read_values(st, m, obj, p->colmap, arena, kcol, key);
-	if ((rc = drv->column_store(st, p->e, m->nfields, obj, arena_copy_fn, arena, vals, slow)) < 0 ||
-	    (kcol >= 0 && (rc = drv->column_values(st, &kcol, 1, key)) < 0))
+	if ((rc = drv->column_store(st, p->e, m->nfields, obj, arena_copy_fn, arena, vals, slow)) < 0)
 		return rc;
+	if (kcol >= 0) {
+		/* the key, an integer the usual way: the same fast path, into ki */
+		orm_sys_colstore ke = { kcol, ORM_SYS_STORE_INT64, 0 };
+		uint64_t kslow = 0;
+		int64_t ki;
+
+		if ((rc = drv->column_store(st, &ke, 1, &ki, arena_copy_fn, arena, key, &kslow)) < 0)
+			return rc;
+		if (!kslow) {
+			key->type = ORM_TYPE_INT;
+			key->u.i = ki;
+		}
+	}
 	/* what the driver wrote is not NULL; the rest sets its own bits */
 	s->null &= ~(p->mapped[0] & ~slow[0]);
 	if (m->nfields > 64)

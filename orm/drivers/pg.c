@@ -117,6 +117,9 @@ typedef struct pg_stmt_data {
 	int64_t changes;
 	pg_colbuf *cols;
 	int ncols_alloc;
+	Oid *ftype;           /* the result's column types, for pg_column_store() */
+	int ftype_cap;
+	int ftype_ok;         /* ftype[] describes res (cleared with it) */
 } pg_stmt_data;
 
 /* ------------------------------------------------------------------ */
@@ -674,6 +677,7 @@ static void pg_stmt_free_data(pg_stmt_data *s)
 	for (i = 0; i < s->ncols_alloc; i++)
 		orm__free(s->cols[i].p);
 	orm__free(s->cols);
+	orm__free(s->ftype);
 	orm__free(s->sql);
 	orm__free(s->ptypes);
 	orm__free(s->wtypes);
@@ -1051,6 +1055,7 @@ static void pg_stmt_clear_result(pg_stmt_data *s)
 	int i;
 	PQclear(s->res);
 	s->res = NULL;
+	s->ftype_ok = 0;
 	s->row = -1;
 	s->nrows = 0;
 	s->changes = 0;
@@ -1480,21 +1485,23 @@ static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 }
 
 /* An integer column's text of at most 18 digits (the server's form: an
- * optional '-' and digits), parsed without orm__parse_int64()'s checks for
- * blanks, '+' and overflow; -1 for anything else (pg_value_of() reads it). */
-static inline int pg_int_short(const char *v, size_t len, int64_t *out)
+ * optional '-' and digits, NUL-terminated), parsed without
+ * orm__parse_int64()'s checks for blanks, '+' and overflow; -1 for
+ * anything else (pg_value_of() reads it). */
+static inline int pg_int_short(const char *v, int64_t *out)
 {
-	size_t i = v[0] == '-';
+	const char *p = v + (v[0] == '-');
 	uint64_t acc = 0;
+	int n = 0;
 
-	if (len <= i || len - i > 18)
-		return -1;
-	for (; i < len; i++) {
-		unsigned d = (unsigned)(unsigned char)v[i] - '0';
-		if (d > 9)
+	for (; *p; p++, n++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d > 9 || n == 18)
 			return -1;
 		acc = acc * 10 + d;
 	}
+	if (n == 0)
+		return -1;
 	*out = v[0] == '-' ? -(int64_t)acc : (int64_t)acc;
 	return 0;
 }
@@ -1503,7 +1510,8 @@ static inline int pg_int_short(const char *v, size_t len, int64_t *out)
  * The row by a plan (orm_driver.column_store): an integer column into an
  * integer entry, a text, varchar or char column into a text entry are
  * written into the object; NULLs and the rest are handed back in out[] as
- * pg_value_of() reads them.
+ * pg_value_of() reads them. The column types are read once per result;
+ * PQgetisnull() is asked only of empty values (libpq gives "" for NULL).
  */
 static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
 			   orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow)
@@ -1518,11 +1526,24 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 	res = s->res;
 	row = s->row;
 	nf = PQnfields(res);
+	if (!s->ftype_ok) {
+		int c;
+
+		if (nf > s->ftype_cap) {
+			Oid *ft = orm__realloc(s->ftype, (size_t)nf * sizeof(*ft));
+			if (!ft)
+				return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+			s->ftype = ft;
+			s->ftype_cap = nf;
+		}
+		for (c = 0; c < nf; c++)
+			s->ftype[c] = PQftype(res, c);
+		s->ftype_ok = 1;
+	}
 	for (i = 0; i < n; i++) {
 		int col = plan[i].col, kind = plan[i].kind;
 		char *p = (char *)dst + plan[i].offset;
 		const char *v;
-		size_t len;
 		int64_t x;
 		char *c;
 
@@ -1530,24 +1551,23 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 			continue;
 		if (col >= nf)
 			return pg_column_value(stmt, col, &out[i]); /* the range error */
-		if (PQgetisnull(res, row, col)) {
+		v = PQgetvalue(res, row, col);
+		if (!v[0] && PQgetisnull(res, row, col)) {
 			out[i].type = ORM_TYPE_NULL;
 			out[i].u.s.ptr = NULL;
 			out[i].u.s.len = 0;
 			slow[i / 64] |= (uint64_t)1 << (i % 64);
 			continue;
 		}
-		v = PQgetvalue(res, row, col);
-		len = (size_t)PQgetlength(res, row, col);
-		switch (PQftype(res, col)) {
+		switch (s->ftype[col]) {
 		case PGOID_INT2:
 		case PGOID_INT4:
 		case PGOID_INT8:
-			if (kind == ORM_SYS_STORE_INT64 && pg_int_short(v, len, &x) == 0) {
+			if (kind == ORM_SYS_STORE_INT64 && pg_int_short(v, &x) == 0) {
 				*(int64_t *)(void *)p = x;
 				continue;
 			}
-			if (kind == ORM_SYS_STORE_INT32 && pg_int_short(v, len, &x) == 0 && x >= INT32_MIN &&
+			if (kind == ORM_SYS_STORE_INT32 && pg_int_short(v, &x) == 0 && x >= INT32_MIN &&
 			    x <= INT32_MAX) {
 				*(int32_t *)(void *)p = (int32_t)x;
 				continue;
@@ -1556,7 +1576,8 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 		case PGOID_TEXT:
 		case PGOID_VARCHAR:
 		case PGOID_BPCHAR:
-			if (kind == ORM_SYS_STORE_TEXT && (c = copy(ctx, v, len)) != NULL) {
+			if (kind == ORM_SYS_STORE_TEXT &&
+			    (c = copy(ctx, v, (size_t)PQgetlength(res, row, col))) != NULL) {
 				*(char **)(void *)p = c;
 				continue;
 			}
@@ -1564,7 +1585,8 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 		default:
 			break;
 		}
-		if ((rc = pg_value_of(orm_sys_stmt_conn(stmt), s, col, v, len, &out[i])) < 0)
+		if ((rc = pg_value_of(orm_sys_stmt_conn(stmt), s, col, v, (size_t)PQgetlength(res, row, col),
+				      &out[i])) < 0)
 			return rc;
 		slow[i / 64] |= (uint64_t)1 << (i % 64);
 	}
