@@ -162,6 +162,8 @@ typedef struct my_stmt_data {
 	unsigned long *tlens;
 	int nparams;
 	MYSQL_BIND *pbind;
+	MYSQL_BIND *pbound;   /* pbind as the handle was last given it */
+	int bound;            /* pbound is bound to st (cleared by each prepare) */
 	my_pval *pval;
 	unsigned long *plen;
 	int ncols;
@@ -1293,6 +1295,7 @@ static void my_stmt_free_data(my_stmt_data *s)
 		mysql_stmt_close(s->st);
 	my_free_cols(s);
 	orm__free(s->pbind);
+	orm__free(s->pbound);
 	orm__free(s->pval);
 	orm__free(s->plen);
 	orm__free(s);
@@ -1305,6 +1308,7 @@ static int my_prepare_native(orm_conn *conn, my_stmt_data *s, const char *sql, i
 	unsigned long pc;
 
 	*unsupported = 0;
+	s->bound = 0;
 	s->st = mysql_stmt_init(d->my);
 	if (!s->st)
 		return orm__err(conn, ORM_ENOMEM, "mysql_stmt_init failed (out of memory)");
@@ -1346,9 +1350,10 @@ static int my_prepare(orm_conn *conn, orm_stmt *stmt, const char *sql, int npara
 	s->nparams = nparams;
 	if (nparams > 0) {
 		s->pbind = orm__calloc((size_t)nparams, sizeof(MYSQL_BIND));
+		s->pbound = orm__calloc((size_t)nparams, sizeof(MYSQL_BIND));
 		s->pval = orm__calloc((size_t)nparams, sizeof(my_pval));
 		s->plen = orm__calloc((size_t)nparams, sizeof(unsigned long));
-		if (!s->pbind || !s->pval || !s->plen) {
+		if (!s->pbind || !s->pbound || !s->pval || !s->plen) {
 			my_stmt_free_data(s);
 			return orm__err(conn, ORM_ENOMEM, "out of memory preparing a statement");
 		}
@@ -1444,8 +1449,16 @@ static int my_bind_params(orm_stmt *stmt, my_stmt_data *s)
 			break;
 		}
 	}
-	if (n > 0 && mysql_stmt_bind_param(s->st, s->pbind) != 0)
+	/* the handle keeps the buffers it was bound to and reads them at each
+	 * execute: bind again only when a buffer, type or length pointer
+	 * changed (a text or blob parameter points at the caller's bytes) */
+	if (n == 0 || (s->bound && memcmp(s->pbind, s->pbound, (size_t)n * sizeof(MYSQL_BIND)) == 0))
+		return 0;
+	s->bound = 0;
+	if (mysql_stmt_bind_param(s->st, s->pbind) != 0)
 		return my_report_stmt(conn, s->st, stmt->sql);
+	memcpy(s->pbound, s->pbind, (size_t)n * sizeof(MYSQL_BIND));
+	s->bound = 1;
 	return 0;
 }
 

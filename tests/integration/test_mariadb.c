@@ -364,6 +364,57 @@ static void test_param_types(void **state)
 	orm_stmt_free(st);
 }
 
+/*
+ * A statement run again with parameters bound to the same buffers, types
+ * and lengths is not bound to the handle again (it reads the buffers at
+ * each execute): new integer values, a caller's text buffer changed in
+ * place, a shorter text, a NULL and integers again all reach the server.
+ */
+static void test_rebind_reuse(void **state)
+{
+	orm_conn *c = *state;
+	orm_stmt *st = NULL;
+	char buf[8];
+
+	assert_orm_ok(c, orm_prepare(&st, c, "SELECT ?, ?"));
+	assert_orm_ok(c, orm_bind_int(st, 1, 1));
+	assert_orm_ok(c, orm_bind_int(st, 2, 2));
+	step_row(st);
+	assert_true(orm_column_int(st, 0) == 1 && orm_column_int(st, 1) == 2);
+	assert_orm_ok(c, orm_bind_int(st, 1, 3));
+	assert_orm_ok(c, orm_bind_int(st, 2, 4));
+	step_row(st);
+	assert_true(orm_column_int(st, 0) == 3 && orm_column_int(st, 1) == 4);
+	strcpy(buf, "abc");
+	assert_orm_ok(c, orm_bind_text(st, 1, buf, 3, ORM_BIND_STATIC));
+	assert_orm_ok(c, orm_bind_int(st, 2, 5));
+	step_row(st);
+	assert_col_text(st, 0, ORM_TYPE_TEXT, "abc");
+	assert_int_equal(orm_column_int(st, 1), 5);
+	memcpy(buf, "xyz", 3); /* same buffer, same length: not bound again */
+	assert_orm_ok(c, orm_bind_text(st, 1, buf, 3, ORM_BIND_STATIC));
+	assert_orm_ok(c, orm_bind_int(st, 2, 6));
+	step_row(st);
+	assert_col_text(st, 0, ORM_TYPE_TEXT, "xyz");
+	assert_int_equal(orm_column_int(st, 1), 6);
+	assert_orm_ok(c, orm_bind_text(st, 1, buf, 2, ORM_BIND_STATIC));
+	step_row(st);
+	assert_col_text(st, 0, ORM_TYPE_TEXT, "xy");
+	assert_orm_ok(c, orm_bind_null(st, 1));
+	assert_orm_ok(c, orm_bind_int(st, 2, 7));
+	step_row(st);
+	assert_true(orm_column_is_null(st, 0));
+	assert_int_equal(orm_column_int(st, 1), 7);
+	assert_orm_ok(c, orm_bind_int(st, 1, 8));
+	assert_orm_ok(c, orm_bind_int(st, 2, 9));
+	step_row(st);
+	assert_true(orm_column_int(st, 0) == 8 && orm_column_int(st, 1) == 9);
+	assert_orm_ok(c, orm_bind_int(st, 1, 10));
+	step_row(st);
+	assert_true(orm_column_int(st, 0) == 10 && orm_column_int(st, 1) == 9);
+	orm_stmt_free(st);
+}
+
 /* Statements the binary protocol refuses run through the text protocol. */
 static void test_text_fallback(void **state)
 {
@@ -769,6 +820,7 @@ int main(void)
 		T(test_double_exact),
 		T(test_timestamptz_param),
 		T(test_param_types),
+		T(test_rebind_reuse),
 		T(test_text_fallback),
 		T(test_exec_multi),
 		T(test_interleaved),
