@@ -320,19 +320,36 @@ int orm__mdl_bind_field(orm_stmt *st, int idx, const orm_model *m, size_t i, con
 {
 	const orm_field *f = &m->fields[i];
 	const void *p = orm__mdl_member(f, obj);
+	const char *c;
 	orm_value v;
 
+	/* the common types bound straight from the member (orm__mdl_is_null()
+	 * and orm__mdl_value() unrolled: this runs for every field saved) */
+	switch (f->ctype) {
+	case ORM_CT_STR:
+		if (is_text_type(f->type) && f->type != ORM_TYPE_TEXT)
+			break; /* a date, a JSON text, ...: bound with its type below */
+		c = *(const char *const *)p;
+		return c ? orm_bind_text(st, idx, c, -1, ORM_BIND_STATIC) : orm_bind_null(st, idx);
+	case ORM_CT_INT64:
+	case ORM_CT_INT32:
+	case ORM_CT_BOOL:
+	case ORM_CT_DOUBLE:
+		if (MDL_BIT_GET(orm__mdl_state(m, obj), null, i))
+			return orm_bind_null(st, idx);
+		switch (f->ctype) {
+		case ORM_CT_INT64: return orm_bind_int(st, idx, *(const int64_t *)p);
+		case ORM_CT_INT32: return orm_bind_int(st, idx, *(const int32_t *)p);
+		case ORM_CT_BOOL: return orm_bind_bool(st, idx, *(const _Bool *)p);
+		default: return orm_bind_double(st, idx, *(const double *)p);
+		}
+	default:
+		break;
+	}
 	if (orm__mdl_is_null(m, i, obj))
 		return orm_bind_null(st, idx);
-	switch (f->ctype) {
-	case ORM_CT_INT64: return orm_bind_int(st, idx, *(const int64_t *)p);
-	case ORM_CT_INT32: return orm_bind_int(st, idx, *(const int32_t *)p);
-	case ORM_CT_BOOL: return orm_bind_bool(st, idx, *(const _Bool *)p);
-	case ORM_CT_DOUBLE: return orm_bind_double(st, idx, *(const double *)p);
-	default:
-		v = orm__mdl_value(m, i, obj);
-		return orm_bind_value(st, idx, &v, ORM_BIND_STATIC);
-	}
+	v = orm__mdl_value(m, i, obj);
+	return orm_bind_value(st, idx, &v, ORM_BIND_STATIC);
 }
 
 void orm__mdl_free_field(const orm_model *m, size_t i, void *obj)

@@ -258,8 +258,10 @@ static int bind_slot(orm_stmt *st, int idx)
 				idx, st->nparams, st->nparams == 1 ? "" : "s");
 	if (st->state != ORM__ST_READY)
 		orm_stmt_reset(st);
-	orm__free(st->owned[idx - 1]);
-	st->owned[idx - 1] = NULL;
+	if (st->owned[idx - 1]) {
+		orm__free(st->owned[idx - 1]);
+		st->owned[idx - 1] = NULL;
+	}
 	return idx - 1;
 }
 
