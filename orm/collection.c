@@ -397,14 +397,14 @@ static int coll_fetch(orm_collection *coll, orm_conn *conn, const orm_model *m, 
 
 		if (!mapped) {
 			orm__mdl_colmap(st, m, user_sel, 0, colmap);
-			orm__mdl_rowplan(&plan, m, colmap);
+			orm__mdl_rowplan(&plan, m, colmap, -1);
 			mapped = 1;
 		}
 		if (!(obj = coll_push(coll))) {
 			rc = orm__err(conn, ORM_ENOMEM, "collection_fetch: out of memory at row %zu", coll->count);
 			goto out;
 		}
-		if ((rc = orm__mdl_read_row_key(st, m, obj, &plan, &coll->priv->hold.arena, -1, NULL)) < 0)
+		if ((rc = orm__mdl_read_row_key(st, m, obj, &plan, &coll->priv->hold.arena, NULL)) < 0)
 			goto out;
 		orm__mdl_state(m, obj)->flags = fl;
 	}

@@ -1792,7 +1792,7 @@ int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *co
 	return read_values(st, m, obj, colmap, arena, -1, NULL);
 }
 
-void orm__mdl_rowplan(struct orm__rowplan *p, const orm_model *m, const int *colmap)
+void orm__mdl_rowplan(struct orm__rowplan *p, const orm_model *m, const int *colmap, int kcol)
 {
 	size_t i;
 
@@ -1817,6 +1817,15 @@ void orm__mdl_rowplan(struct orm__rowplan *p, const orm_model *m, const int *col
 				p->text[i / 64] |= (uint64_t)1 << (i % 64);
 		}
 	}
+	/* the key rides in the same driver call, always handed back as a value */
+	p->kcol = kcol;
+	p->n = m->nfields;
+	if (kcol >= 0) {
+		p->e[p->n].col = kcol;
+		p->e[p->n].kind = ORM_SYS_STORE_VALUE;
+		p->e[p->n].offset = 0;
+		p->n++;
+	}
 }
 
 static char *arena_copy_fn(void *ctx, const char *ptr, size_t len)
@@ -1825,11 +1834,10 @@ static char *arena_copy_fn(void *ctx, const char *ptr, size_t len)
 }
 
 int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj,
-			  const struct orm__rowplan *p, struct orm__arena *arena, int kcol,
-			  orm_value *key)
+			  const struct orm__rowplan *p, struct orm__arena *arena, orm_value *key)
 {
-	orm_value vals[ORM_MODEL_MAX_FIELDS];
-	uint64_t slow[2] = { 0, 0 };
+	orm_value vals[ORM_MODEL_MAX_FIELDS + 1];
+	uint64_t slow[3] = { 0, 0, 0 };
 	orm_model_state *s = orm__mdl_state(m, obj);
 	const orm_driver *drv;
 	size_t w, i;
@@ -1838,23 +1846,14 @@ int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj,
 	/* the driver writes the common cases into the object (column_store);
 	 * the rest, and objects with strings of their own, take the store path */
 	if (!st || st->state != ORM__ST_RUNNING || !(drv = st->conn->drv) || !drv->column_store ||
-	    !drv->column_values || !arena || (s->owned & p->text[0]) ||
+	    !arena || (s->owned & p->text[0]) ||
 	    (m->nfields > 64 && (MDL_WORD(s, owned, 64) & p->text[1])))
-		return read_values(st, m, obj, p->colmap, arena, kcol, key);
-	if ((rc = drv->column_store(st, p->e, m->nfields, obj, arena_copy_fn, arena, vals, slow)) < 0)
+		return read_values(st, m, obj, p->colmap, arena, p->kcol, key);
+	if ((rc = drv->column_store(st, p->e, p->n, obj, arena_copy_fn, arena, vals, slow)) < 0)
 		return rc;
-	if (kcol >= 0) {
-		/* the key, an integer the usual way: the same fast path, into ki */
-		orm_sys_colstore ke = { kcol, ORM_SYS_STORE_INT64, 0 };
-		uint64_t kslow = 0;
-		int64_t ki;
-
-		if ((rc = drv->column_store(st, &ke, 1, &ki, arena_copy_fn, arena, key, &kslow)) < 0)
-			return rc;
-		if (!kslow) {
-			key->type = ORM_TYPE_INT;
-			key->u.i = ki;
-		}
+	if (p->kcol >= 0) {
+		*key = vals[m->nfields];
+		slow[m->nfields / 64] &= ~((uint64_t)1 << (m->nfields % 64));
 	}
 	/* what the driver wrote is not NULL; the rest sets its own bits */
 	s->null &= ~(p->mapped[0] & ~slow[0]);

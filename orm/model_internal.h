@@ -240,19 +240,22 @@ int orm__mdl_read_row(orm_stmt *st, const orm_model *m, void *obj, const int *co
  * (orm__mdl_rowplan() fills it once the columns are known).
  */
 struct orm__rowplan {
-	int colmap[ORM_MODEL_MAX_FIELDS];         /* column of field i, or -1 */
-	orm_sys_colstore e[ORM_MODEL_MAX_FIELDS]; /* entry i is field i */
-	uint64_t mapped[2];                       /* fields with a column */
-	uint64_t text[2];                         /* fields whose text goes to the arena */
+	int colmap[ORM_MODEL_MAX_FIELDS];             /* column of field i, or -1 */
+	orm_sys_colstore e[ORM_MODEL_MAX_FIELDS + 1]; /* entry i is field i; then the key */
+	size_t n;                                     /* entries: the fields, and the key */
+	int kcol;                                     /* the key's column, or -1 */
+	uint64_t mapped[2];                           /* fields with a column */
+	uint64_t text[2];                             /* fields whose text goes to the arena */
 };
-void orm__mdl_rowplan(struct orm__rowplan *p, const orm_model *m, const int *colmap);
+/* The plan for m with columns colmap[], and result column kcol (not a
+ * field's) read as each row's key; kcol < 0: no key. */
+void orm__mdl_rowplan(struct orm__rowplan *p, const orm_model *m, const int *colmap, int kcol);
 /* Read one row into the fresh object obj (nothing of it owned) by plan
- * p, strings into the arena; and column kcol of the row (not a field's)
- * into *key: the key an eager-loaded row is stitched by. The key's payload
- * is borrowed until the next fetch. kcol < 0: no key. */
+ * p, strings into the arena; and the plan's key column into *key: the key
+ * an eager-loaded row is stitched by (its payload is borrowed until the
+ * next fetch; key may be NULL when the plan has no key). */
 int orm__mdl_read_row_key(orm_stmt *st, const orm_model *m, void *obj,
-			  const struct orm__rowplan *p, struct orm__arena *arena, int kcol,
-			  orm_value *key);
+			  const struct orm__rowplan *p, struct orm__arena *arena, orm_value *key);
 
 /* ---- the connection's cache of model statement texts (model.c) ---- */
 

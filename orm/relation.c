@@ -631,7 +631,7 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	}
 	if ((rc = orm_query_select_as(lq, incol, "orm__k")) < 0)
 		goto qerr;
-	orm__mdl_rowplan(&plan, T, colmap);
+	orm__mdl_rowplan(&plan, T, colmap, kcol);
 
 	/* 3. keys per statement: one array-valued parameter where the
 	 * database has one for integer keys, else IN lists under the bind limit */
@@ -729,7 +729,7 @@ chunks:
 			}
 			obj = tmp + nrows * T->size;
 			memset(obj, 0, T->size);
-			if ((rc = orm__mdl_read_row_key(st, T, obj, &plan, &L->hold->arena, kcol,
+			if ((rc = orm__mdl_read_row_key(st, T, obj, &plan, &L->hold->arena,
 							&kv)) < 0)
 				goto out;
 			orm__mdl_state(T, obj)->flags = L->flags;

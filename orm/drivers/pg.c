@@ -1358,6 +1358,28 @@ static pg_colbuf *pg_colbuf_get(pg_stmt_data *s, int col)
 	return &s->cols[col];
 }
 
+/* An integer column's text of at most 18 digits (the server's form: an
+ * optional '-' and digits, NUL-terminated), parsed without
+ * orm__parse_int64()'s checks for blanks, '+' and overflow; -1 for
+ * anything else (pg_value_of() reads it). */
+static inline int pg_int_short(const char *v, int64_t *out)
+{
+	const char *p = v + (v[0] == '-');
+	uint64_t acc = 0;
+	int n = 0;
+
+	for (; *p; p++, n++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d > 9 || n == 18)
+			return -1;
+		acc = acc * 10 + d;
+	}
+	if (n == 0)
+		return -1;
+	*out = v[0] == '-' ? -(int64_t)acc : (int64_t)acc;
+	return 0;
+}
+
 /*
  * The value of column col of the current row, which is in range and not
  * NULL: v and len are its text, converted by the column's type.
@@ -1379,7 +1401,7 @@ static int pg_value_of(orm_conn *conn, pg_stmt_data *s, int col, const char *v, 
 	case PGOID_OID:
 		out->type = ORM_TYPE_INT;
 		/* the server's integer text: a plain digit loop, no locale */
-		if (orm__parse_int64(v, len, &out->u.i) < 0)
+		if (pg_int_short(v, &out->u.i) < 0 && orm__parse_int64(v, len, &out->u.i) < 0)
 			out->u.i = (int64_t)strtoll(v, NULL, 10);
 		return 0;
 	case PGOID_FLOAT4:
@@ -1484,28 +1506,6 @@ static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 	return 0;
 }
 
-/* An integer column's text of at most 18 digits (the server's form: an
- * optional '-' and digits, NUL-terminated), parsed without
- * orm__parse_int64()'s checks for blanks, '+' and overflow; -1 for
- * anything else (pg_value_of() reads it). */
-static inline int pg_int_short(const char *v, int64_t *out)
-{
-	const char *p = v + (v[0] == '-');
-	uint64_t acc = 0;
-	int n = 0;
-
-	for (; *p; p++, n++) {
-		unsigned d = (unsigned)(unsigned char)*p - '0';
-		if (d > 9 || n == 18)
-			return -1;
-		acc = acc * 10 + d;
-	}
-	if (n == 0)
-		return -1;
-	*out = v[0] == '-' ? -(int64_t)acc : (int64_t)acc;
-	return 0;
-}
-
 /*
  * The row by a plan (orm_driver.column_store): an integer column into an
  * integer entry, a text, varchar or char column into a text entry are
@@ -1563,16 +1563,21 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 		case PGOID_INT2:
 		case PGOID_INT4:
 		case PGOID_INT8:
-			if (kind == ORM_SYS_STORE_INT64 && pg_int_short(v, &x) == 0) {
+			if (pg_int_short(v, &x) < 0)
+				break;
+			if (kind == ORM_SYS_STORE_INT64) {
 				*(int64_t *)(void *)p = x;
 				continue;
 			}
-			if (kind == ORM_SYS_STORE_INT32 && pg_int_short(v, &x) == 0 && x >= INT32_MIN &&
-			    x <= INT32_MAX) {
+			if (kind == ORM_SYS_STORE_INT32 && x >= INT32_MIN && x <= INT32_MAX) {
 				*(int32_t *)(void *)p = (int32_t)x;
 				continue;
 			}
-			break;
+			/* a value entry (an eager load's key), or past int32_t */
+			out[i].type = ORM_TYPE_INT;
+			out[i].u.i = x;
+			slow[i / 64] |= (uint64_t)1 << (i % 64);
+			continue;
 		case PGOID_TEXT:
 		case PGOID_VARCHAR:
 		case PGOID_BPCHAR:
