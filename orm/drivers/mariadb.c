@@ -1669,7 +1669,10 @@ static int my_fetch(orm_stmt *stmt)
 	if (rc == 1)
 		return my_report_stmt(conn, s->st, stmt->sql);
 	if (rc == MYSQL_DATA_TRUNCATED || rc == 0) {
-		for (i = 0; i < s->ncols; i++) {
+		/* a value longer than its buffer: fetched whole. The connection
+		 * reports truncation (MYSQL_REPORT_DATA_TRUNCATION), so a 0 says
+		 * every value fit */
+		for (i = 0; rc == MYSQL_DATA_TRUNCATED && i < s->ncols; i++) {
 			my_col *c = &s->cols[i];
 
 			if (!c->is_null && my_kind_uses_buf(c->kind) && c->len > c->cap) {
@@ -2024,6 +2027,18 @@ static int my_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 	return 0;
 }
 
+/* The rows of the result, which my_execute() stores on the client. */
+static int64_t my_row_count(orm_stmt *stmt)
+{
+	my_stmt_data *s = orm_sys_stmt_data(stmt);
+
+	if (!s || !s->has_result)
+		return -1;
+	if (s->text_mode)
+		return s->tres ? (int64_t)mysql_num_rows(s->tres) : -1;
+	return s->st ? (int64_t)mysql_stmt_num_rows(s->st) : -1;
+}
+
 static int64_t my_changes(orm_stmt *stmt)
 {
 	my_stmt_data *s = orm_sys_stmt_data(stmt);
@@ -2066,4 +2081,5 @@ const orm_driver orm__driver_mariadb = {
 	my_column_values,
 	my_stmt_insert_id,
 	my_column_store,
+	my_row_count,
 };

@@ -1598,6 +1598,14 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 	return 0;
 }
 
+/* The rows of the result: PQexecPrepared() buffers them all. */
+static int64_t pg_row_count(orm_stmt *stmt)
+{
+	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+
+	return s && s->res && PQresultStatus(s->res) == PGRES_TUPLES_OK ? (int64_t)s->nrows : -1;
+}
+
 static int64_t pg_stmt_changes(orm_stmt *stmt)
 {
 	pg_stmt_data *s = orm_sys_stmt_data(stmt);
@@ -1743,4 +1751,5 @@ const orm_driver orm__driver_pg = {
 	pg_column_values,
 	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */
 	pg_column_store,
+	pg_row_count,
 };

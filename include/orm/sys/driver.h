@@ -135,6 +135,13 @@ typedef struct orm_driver {
 	 */
 	int (*column_store)(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
 			    orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow);
+	/**
+	 * The number of rows the running statement's result holds, when the
+	 * driver has them all before they are fetched (a buffered result),
+	 * else -1. Optional (NULL: unknown); eager loading sizes its arrays
+	 * by it.
+	 */
+	int64_t (*row_count)(orm_stmt *stmt);
 } orm_driver;
 
 /* Accessors for drivers. */
