@@ -334,14 +334,39 @@ static int pg_result_ok(const PGresult *res)
 }
 
 /* Number of rows changed, from the command tag (0 for SELECT). */
+/* An integer column's text of at most 18 digits (the server's form: an
+ * optional '-' and digits, NUL-terminated), parsed without
+ * orm__parse_int64()'s checks for blanks, '+' and overflow; -1 for
+ * anything else (pg_value_of() reads it). */
+static inline int pg_int_short(const char *v, int64_t *out)
+{
+	const char *p = v + (v[0] == '-');
+	uint64_t acc = 0;
+	int n = 0;
+
+	for (; *p; p++, n++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d > 9 || n == 18)
+			return -1;
+		acc = acc * 10 + d;
+	}
+	if (n == 0)
+		return -1;
+	*out = v[0] == '-' ? -(int64_t)acc : (int64_t)acc;
+	return 0;
+}
+
 static int64_t pg_changes(PGresult *res)
 {
 	const char *tag = PQcmdStatus(res), *n;
+	int64_t v;
 	if (!tag || strncmp(tag, "SELECT", 6) == 0)
 		return 0;
 	n = PQcmdTuples(res);
 	if (!n || !*n)
 		return 0;
+	if (pg_int_short(n, &v) == 0)
+		return v;
 	return (int64_t)strtoll(n, NULL, 10);
 }
 
@@ -1358,27 +1383,6 @@ static pg_colbuf *pg_colbuf_get(pg_stmt_data *s, int col)
 	return &s->cols[col];
 }
 
-/* An integer column's text of at most 18 digits (the server's form: an
- * optional '-' and digits, NUL-terminated), parsed without
- * orm__parse_int64()'s checks for blanks, '+' and overflow; -1 for
- * anything else (pg_value_of() reads it). */
-static inline int pg_int_short(const char *v, int64_t *out)
-{
-	const char *p = v + (v[0] == '-');
-	uint64_t acc = 0;
-	int n = 0;
-
-	for (; *p; p++, n++) {
-		unsigned d = (unsigned)(unsigned char)*p - '0';
-		if (d > 9 || n == 18)
-			return -1;
-		acc = acc * 10 + d;
-	}
-	if (n == 0)
-		return -1;
-	*out = v[0] == '-' ? -(int64_t)acc : (int64_t)acc;
-	return 0;
-}
 
 /*
  * The value of column col of the current row, which is in range and not
