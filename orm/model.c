@@ -686,12 +686,41 @@ static int store_read(orm_stmt *st, const orm_model *m, size_t i, void *obj, con
 			m->fields[i].name);
 }
 
+/* column_store()'s copy function when no entry is a text (never called) */
+static char *no_copy_fn(void *ctx, const char *ptr, size_t len)
+{
+	(void)ctx;
+	(void)ptr;
+	(void)len;
+	return NULL;
+}
+
 int orm__mdl_read_field(orm_stmt *st, int col, const orm_model *m, size_t i, void *obj,
 			struct orm__arena *arena)
 {
+	const orm_field *f = &m->fields[i];
+	const orm_driver *drv;
 	orm_value v;
 	int rc;
 
+	/* an integer field (the ids an INSERT reads back): written by the
+	 * driver's column_store, as a row's fields are */
+	if ((f->ctype == ORM_CT_INT64 || f->ctype == ORM_CT_INT32) && st &&
+	    st->state == ORM__ST_RUNNING && (drv = st->conn->drv) && drv->column_store) {
+		orm_sys_colstore e;
+		uint64_t slow = 0;
+
+		e.col = col;
+		e.kind = f->ctype == ORM_CT_INT64 ? ORM_SYS_STORE_INT64 : ORM_SYS_STORE_INT32;
+		e.offset = f->offset;
+		if ((rc = drv->column_store(st, &e, 1, obj, no_copy_fn, NULL, &v, &slow)) < 0)
+			return rc;
+		if (!slow) {
+			MDL_BIT_CLR(orm__mdl_state(m, obj), null, i);
+			return 0;
+		}
+		return store_read(st, m, i, obj, &v, arena);
+	}
 	if ((rc = orm_column_value(st, col, &v)) < 0)
 		return rc;
 	return store_read(st, m, i, obj, &v, arena);
