@@ -215,6 +215,16 @@ int orm__mdl_usable(orm_conn *conn, const orm_model *m, const char *fn)
 	return 0;
 }
 
+/* orm__mdl_usable(), and obj not NULL: the checks of the calls on one object. */
+static int obj_usable(orm_conn *conn, const orm_model *m, const void *obj, const char *fn)
+{
+	int rc;
+
+	if ((rc = orm__mdl_usable(conn, m, fn)) < 0)
+		return rc;
+	return obj ? 0 : orm__err(conn, ORM_EINVAL, "%s: object is NULL", fn);
+}
+
 /* ------------------------------------------------------------------ */
 /* field values                                                       */
 
@@ -686,15 +696,6 @@ static int store_read(orm_stmt *st, const orm_model *m, size_t i, void *obj, con
 			m->fields[i].name);
 }
 
-/* column_store()'s copy function when no entry is a text (never called) */
-static char *no_copy_fn(void *ctx, const char *ptr, size_t len)
-{
-	(void)ctx;
-	(void)ptr;
-	(void)len;
-	return NULL;
-}
-
 int orm__mdl_read_field(orm_stmt *st, int col, const orm_model *m, size_t i, void *obj,
 			struct orm__arena *arena)
 {
@@ -713,7 +714,7 @@ int orm__mdl_read_field(orm_stmt *st, int col, const orm_model *m, size_t i, voi
 		e.col = col;
 		e.kind = f->ctype == ORM_CT_INT64 ? ORM_SYS_STORE_INT64 : ORM_SYS_STORE_INT32;
 		e.offset = f->offset;
-		if ((rc = drv->column_store(st, &e, 1, obj, no_copy_fn, NULL, &v, &slow)) < 0)
+		if ((rc = drv->column_store(st, &e, 1, obj, NULL, NULL, &v, &slow)) < 0)
 			return rc;
 		if (!slow) {
 			MDL_BIT_CLR(orm__mdl_state(m, obj), null, i);
@@ -1523,10 +1524,8 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int rc;
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_insert")) < 0)
+	if ((rc = obj_usable(conn, m, obj, "orm_model_insert")) < 0)
 		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_insert: object is NULL");
 	return model_insert(obj, conn, m);
 }
 
@@ -1709,10 +1708,8 @@ int orm_model_update(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int rc;
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_update")) < 0)
+	if ((rc = obj_usable(conn, m, obj, "orm_model_update")) < 0)
 		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_update: object is NULL");
 	return model_update(obj, conn, m);
 }
 
@@ -1722,10 +1719,8 @@ int orm_model_save(void *obj, orm_conn *conn, const orm_model *m)
 	size_t i;
 	int rc;
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_save")) < 0)
+	if ((rc = obj_usable(conn, m, obj, "orm_model_save")) < 0)
 		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_save: object is NULL");
 	s = orm__mdl_state(m, obj);
 	if (s->flags & ORM_STATE_PERSISTED)
 		return model_update(obj, conn, m);
@@ -1932,10 +1927,8 @@ int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_que
 	int rc, nparams = 0, user_sel = 0;
 	char key[256];
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_fetch")) < 0)
+	if ((rc = obj_usable(conn, m, obj, "orm_model_fetch")) < 0)
 		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_fetch: object is NULL");
 	orm__sqlb_init(&b);
 	if (!q) {
 		const struct orm__msql *hit;
@@ -2005,10 +1998,8 @@ int orm_model_find(void *obj, orm_conn *conn, const orm_model *m, orm_value key)
 {
 	int pk, rc;
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_find")) < 0)
+	if ((rc = obj_usable(conn, m, obj, "orm_model_find")) < 0)
 		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_find: object is NULL");
 	if ((pk = orm__mdl_single_pk(m)) < 0)
 		return orm__err(conn, ORM_EINVAL, "orm_model_find: model %s needs a single-column primary key",
 				mname(m));
@@ -2037,10 +2028,8 @@ int orm_model_destroy(void *obj, orm_conn *conn, const orm_model *m)
 	char key[256];
 	int rc;
 
-	if ((rc = orm__mdl_usable(conn, m, "orm_model_destroy")) < 0)
+	if ((rc = obj_usable(conn, m, obj, "orm_model_destroy")) < 0)
 		return rc;
-	if (!obj)
-		return orm__err(conn, ORM_EINVAL, "orm_model_destroy: object is NULL");
 	orm__sqlb_init(&b);
 	orm__sqlb_puts(&b, "DELETE FROM ");
 	orm__sqlb_ident(&b, orm_conn_dialect(conn), m->table);

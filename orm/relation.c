@@ -507,7 +507,7 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	const orm_value *params;
 	void *palloc = NULL;
 	char *tmp = NULL, *final = NULL;
-	size_t nents = 0, nrows = 0, cap = 0, base, p, k, off, per, maxk;
+	size_t nents = 0, nrows = 0, cap = 0, p, k, off, per, maxk;
 	int colmap[ORM_MODEL_MAX_FIELDS];
 	struct orm__rowplan plan;
 	int rc = 0, pki, text, kcol, n, maxp;
@@ -711,7 +711,6 @@ chunks:
 		}
 		if (rc < 0 || (rc = orm_bind_values(st, params, n, ORM_BIND_STATIC)) < 0)
 			goto fail;
-		base = nrows;
 		while ((rc = orm_stmt_step(st)) == ORM_ROW) {
 			orm_value kv;
 			char *obj;
@@ -724,7 +723,7 @@ chunks:
 				 * more memory than doubling did (14 MB at S=10) */
 				int64_t known = cnt == nents && st->conn->drv->row_count
 							? st->conn->drv->row_count(st) : -1;
-				size_t ncap = known > 0 && base + (size_t)known > nrows ? base + (size_t)known
+				size_t ncap = known > 0 && (size_t)known > nrows ? (size_t)known
 						: cap ? cap * 2 : 64;
 				char *nt = orm__realloc(tmp, ncap * T->size);
 				struct kent **nr = orm__realloc(rowent, ncap * sizeof(*nr));

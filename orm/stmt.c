@@ -247,6 +247,16 @@ int orm_stmt_param_count(const orm_stmt *stmt)
 	return stmt ? stmt->nparams : 0;
 }
 
+/* Free parameter slot i's own copy, if it has one (the call skipped when
+ * not: bindings are set on every save). */
+static inline void param_disown(orm_stmt *st, int i)
+{
+	if (st->owned[i]) {
+		orm__free(st->owned[i]);
+		st->owned[i] = NULL;
+	}
+}
+
 /* Check the index and make the statement bindable; returns 0-based slot or error. */
 static int bind_slot(orm_stmt *st, int idx)
 {
@@ -258,10 +268,7 @@ static int bind_slot(orm_stmt *st, int idx)
 				idx, st->nparams, st->nparams == 1 ? "" : "s");
 	if (st->state != ORM__ST_READY)
 		orm_stmt_reset(st);
-	if (st->owned[idx - 1]) {
-		orm__free(st->owned[idx - 1]);
-		st->owned[idx - 1] = NULL;
-	}
+	param_disown(st, idx - 1);
 	return idx - 1;
 }
 
@@ -468,10 +475,7 @@ int orm_stmt_clear_bindings(orm_stmt *stmt)
 	if (stmt->state != ORM__ST_READY)
 		orm_stmt_reset(stmt);
 	for (i = 0; i < stmt->nparams; i++) {
-		if (stmt->owned[i]) {
-			orm__free(stmt->owned[i]);
-			stmt->owned[i] = NULL;
-		}
+		param_disown(stmt, i);
 		stmt->params[i].type = ORM_TYPE_NULL; /* orm_null(), without the call */
 		stmt->params[i].u.s.ptr = NULL;
 		stmt->params[i].u.s.len = 0;

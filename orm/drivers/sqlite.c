@@ -904,13 +904,12 @@ static int sqlite_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, siz
 		storage = sqlite3_value_type(val);
 		hint = hints ? hints[col] : ORM_TYPE_NULL;
 		if (storage == SQLITE_INTEGER && (hint == ORM_TYPE_NULL || hint == ORM_TYPE_INT)) {
-			sqlite3_int64 v;
+			sqlite3_int64 v = sqlite3_value_int64(val);
 
 			if (plan[i].kind == ORM_SYS_STORE_INT64) {
-				*(int64_t *)(void *)p = sqlite3_value_int64(val);
+				*(int64_t *)(void *)p = v;
 				continue;
 			}
-			v = sqlite3_value_int64(val);
 			if (plan[i].kind == ORM_SYS_STORE_INT32 && v >= INT32_MIN && v <= INT32_MAX) {
 				*(int32_t *)(void *)p = (int32_t)v;
 				continue;

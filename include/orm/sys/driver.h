@@ -125,7 +125,8 @@ typedef struct orm_driver {
 	 * entry's kind (ORM_TYPE_INT for ORM_SYS_STORE_INT64, ORM_TYPE_INT
 	 * within int32_t's range for ORM_SYS_STORE_INT32, ORM_TYPE_TEXT for
 	 * ORM_SYS_STORE_TEXT, whose copy `copy(ctx, ptr, len)` is stored as
-	 * the char *), it is written at dst + plan[i].offset. Every other
+	 * the char *; `copy` may be NULL when no entry is
+	 * ORM_SYS_STORE_TEXT), it is written at dst + plan[i].offset. Every other
 	 * entry (a NULL, another type, a failed copy, ORM_SYS_STORE_VALUE)
 	 * is given in out[i] as column_value() gives it, and bit i of the
 	 * bitmap `slow` (word i / 64) is set; the caller zeroes `slow`. A col
