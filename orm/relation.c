@@ -438,12 +438,25 @@ static int stitch_in_place(char *rows, size_t size, size_t n, struct kent **rowe
  * then no longer depends on the number of parents (one cached statement,
  * nothing to parse per call, no chunking under the bind limit).
  * SQLite: `col IN (SELECT value FROM json_each(?))` with a JSON array;
- * PostgreSQL: `col = ANY(?::bigint[])` with an array literal; MariaDB
+ * PostgreSQL: `col = ANY(?)` with an array literal; MariaDB
  * (10.6 and later): `col IN (SELECT k FROM JSON_TABLE(?, '$[*]' COLUMNS
  * (k BIGINT PATH '$')) AS orm__jt)` with a JSON array, which the server
  * materializes once and probes the key column's index with. When the
  * form fails to prepare (an SQLite built without json_each(), an older
  * MariaDB), the connection uses IN lists from then on.
+ *
+ * On PostgreSQL the array's type is left to the server, which gives it
+ * the key column's own type (int[] for an integer column, bigint[] for a
+ * bigint one). The server can then look each row's key up in a hash of
+ * the array, on a sequential scan, where it judges that cheaper than one
+ * index probe per key; with `?::bigint[]` against an integer column the
+ * comparison crosses types, cannot be hashed, and 200 000 keys became
+ * 200 000 index probes (bench/README.md, item 26). When a key is outside
+ * the 32-bit range the array is cast to bigint[] as before, so that an
+ * integer column compared with it matches nothing rather than failing.
+ * A smallint key column compared with parent keys above 32 767 is the
+ * case left: the server refuses the array ("out of range for type
+ * smallint").
  */
 enum key_array_kind { KA_NONE, KA_JSON, KA_PG, KA_JSON_TABLE };
 
@@ -459,20 +472,35 @@ static enum key_array_kind key_array_kind(orm_conn *conn)
 	}
 }
 
+/* Whether a key of ents[0..n) is outside the 32-bit range. */
+static int keys_wide(const struct kent *ents, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (ents[k].i < INT32_MIN || ents[k].i > INT32_MAX)
+			return 1;
+	return 0;
+}
+
 /* The array text of the integer keys ents[0..n) into *text, and (once)
- * the condition on incol into *cond. @return 0 or ORM_ENOMEM. */
-static int key_array(orm_buf *text, orm_buf *cond, enum key_array_kind kind, const char *incol,
-		     orm_conn *conn, const struct kent *ents, size_t n)
+ * the condition on incol into *cond; wide: some key of the level is
+ * outside the 32-bit range. @return 0 or ORM_ENOMEM. */
+static int key_array(orm_buf *text, orm_buf *cond, enum key_array_kind kind, int wide,
+		     const char *incol, orm_conn *conn, const struct kent *ents, size_t n)
 {
 	char num[1 + ORM__INT64_CHARS];
 	size_t k;
 
 	if (!cond->ptr) {
-		if (orm_quote_ident(cond, orm_conn_dialect(conn), incol) < 0 ||
-		    orm_buf_puts(cond, kind == KA_JSON ? " IN (SELECT value FROM json_each(?))"
-				 : kind == KA_PG ? " = ANY(?::bigint[])"
-						 : " IN (SELECT k FROM JSON_TABLE(?, '$[*]' COLUMNS "
-						   "(k BIGINT PATH '$')) AS orm__jt)") < 0)
+		const char *form = kind == KA_JSON ? " IN (SELECT value FROM json_each(?))"
+				   : kind == KA_PG ? " = ANY(?)"
+						   : " IN (SELECT k FROM JSON_TABLE(?, '$[*]' COLUMNS "
+						     "(k BIGINT PATH '$')) AS orm__jt)";
+
+		if (kind == KA_PG && wide)
+			form = " = ANY(?::bigint[])";
+		if (orm_quote_ident(cond, orm_conn_dialect(conn), incol) < 0 || orm_buf_puts(cond, form) < 0)
 			return ORM_ENOMEM;
 	}
 	if (orm_buf_put(text, kind == KA_PG ? "{" : "[", 1) < 0)
@@ -510,7 +538,7 @@ static int load_node(struct level *L, struct wnode *node, const orm_model *pm, c
 	size_t nents = 0, nrows = 0, cap = 0, p, k, off, per, maxk;
 	int colmap[ORM_MODEL_MAX_FIELDS];
 	struct orm__rowplan plan;
-	int rc = 0, pki, text, kcol, n, maxp;
+	int rc = 0, pki, text, kcol, n, maxp, wide = 0;
 	const char *qual;
 
 	memset(&kx, 0, sizeof(kx));
@@ -639,6 +667,7 @@ chunks:
 	maxk = node->spec ? node->spec->max_keys : 0;
 	arr = !text ? key_array_kind(conn) : KA_NONE;
 	if (arr != KA_NONE) {
+		wide = arr == KA_PG && keys_wide(ents, nents);
 		per = maxk ? maxk : nents;
 		/* MariaDB's driver keeps a whole result on the client: arrays
 		 * of at most the bind limit's worth of keys, as its IN lists
@@ -683,7 +712,7 @@ chunks:
 			orm_value av;
 
 			orm_buf_dispose(&arrtext);
-			if ((rc = key_array(&arrtext, &arrsql, arr, incol, conn, ents + off, cnt)) < 0)
+			if ((rc = key_array(&arrtext, &arrsql, arr, wide, incol, conn, ents + off, cnt)) < 0)
 				goto oom;
 			av = orm_textn(arrtext.ptr, arrtext.size);
 			ex = orm_expr_raw(arrsql.ptr, &av, 1);

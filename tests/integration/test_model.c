@@ -1481,6 +1481,103 @@ static void test_insert_auto_key_ids(void **state)
 	}
 }
 
+/*
+ * Eager loads whose parent keys pass the 32-bit range. PostgreSQL sends
+ * the keys as an array whose type the server takes from the key column,
+ * unless a key is past the 32-bit range: then as bigint[], so that an
+ * INTEGER column compared with it matches nothing instead of failing.
+ * Both forms are run here, against a BIGINT and an INTEGER foreign key.
+ */
+struct wparent {
+	orm_model_state orm;
+	int64_t id;
+	char name[16];
+	struct wkid *wkids;
+	size_t nwkids;
+	struct wkid *nkids;
+	size_t nnkids;
+};
+struct wkid {
+	orm_model_state orm;
+	int64_t id;
+	int64_t parent_id;
+};
+static const orm_field wkid_fields[] = {
+	ORM_FIELD_INT64(struct wkid, id, ORM_PK),
+	ORM_FIELD_INT64(struct wkid, parent_id, 0),
+};
+static const orm_model wkid_model = ORM_MODEL(struct wkid, orm, "wkid", "mdl_wkids", wkid_fields);
+static const orm_model nkid_model = ORM_MODEL(struct wkid, orm, "nkid", "mdl_nkids", wkid_fields);
+static const orm_field wparent_fields[] = {
+	ORM_FIELD_INT64(struct wparent, id, ORM_PK),
+	ORM_FIELD_CHARS(struct wparent, name, 0),
+};
+static const orm_relation wparent_rels[] = {
+	ORM_HAS_MANY(struct wparent, wkids, nwkids, struct wkid, &wkid_model),
+	ORM_HAS_MANY(struct wparent, nkids, nnkids, struct wkid, &nkid_model),
+};
+static const orm_model wparent_model = ORM_MODEL_EX(struct wparent, orm, "parent", "mdl_wparents",
+						    wparent_fields, ORM_RELATIONS(wparent_rels));
+
+static void test_eager_wide_keys(void **state)
+{
+	static const char *const setup[] = {
+		"CREATE TABLE mdl_wparents (id BIGINT PRIMARY KEY, name VARCHAR(16) NOT NULL)",
+		"CREATE TABLE mdl_wkids (id BIGINT PRIMARY KEY, parent_id BIGINT NOT NULL)",
+		"CREATE TABLE mdl_nkids (id BIGINT PRIMARY KEY, parent_id INTEGER NOT NULL)",
+		"INSERT INTO mdl_wparents (id, name) VALUES (1, 'one'), (2, 'two'), (5000000000, 'wide')",
+		"INSERT INTO mdl_wkids (id, parent_id) VALUES (10, 1), (11, 5000000000), (12, 5000000000)",
+		"INSERT INTO mdl_nkids (id, parent_id) VALUES (20, 1), (21, 2), (22, 2)",
+	};
+	orm_with w[] = { ORM_WITH("wkids"), ORM_WITH("nkids") };
+	int narrow;
+	size_t i;
+
+	(void)state;
+	orm_exec(db, "DROP TABLE IF EXISTS mdl_nkids");
+	orm_exec(db, "DROP TABLE IF EXISTS mdl_wkids");
+	orm_exec(db, "DROP TABLE IF EXISTS mdl_wparents");
+	for (i = 0; i < ORM_COUNTOF(setup); i++)
+		assert_orm_ok(db, orm_exec(db, setup[i]));
+	/* narrow: only the parents within 32 bits; else the wide one too */
+	for (narrow = 0; narrow < 2; narrow++) {
+		orm_collection c = ORM_COLLECTION_INIT;
+		orm_query *q = orm_query_new("mdl_wparents");
+
+		if (narrow)
+			orm_query_where(q, "id", "<", orm_int(100));
+		orm_query_order_by(q, "id", ORM_ASC);
+		assert_orm_ok(db, orm_collection_fetch_with(&c, db, &wparent_model, q, w, ORM_COUNTOF(w)));
+		orm_query_free(q);
+		assert_int_equal(c.count, narrow ? 2 : 3);
+		ORM_COLLECTION_FOREACH(struct wparent, it, &c) {
+			size_t k;
+
+			for (k = 0; k < it->nwkids; k++)
+				assert_int_equal(it->wkids[k].parent_id, it->id);
+			for (k = 0; k < it->nnkids; k++)
+				assert_int_equal(it->nkids[k].parent_id, it->id);
+			if (it->id == 1) {
+				assert_int_equal(it->nwkids, 1);
+				assert_int_equal(it->wkids[0].id, 10);
+				assert_int_equal(it->nnkids, 1);
+				assert_int_equal(it->nkids[0].id, 20);
+			} else if (it->id == 2) {
+				assert_int_equal(it->nwkids, 0);
+				assert_int_equal(it->nnkids, 2);
+			} else {
+				assert_true(it->id == INT64_C(5000000000));
+				assert_int_equal(it->nwkids, 2);
+				assert_int_equal(it->nnkids, 0);
+			}
+		}
+		orm_collection_free(&c);
+	}
+	orm_exec(db, "DROP TABLE mdl_nkids");
+	orm_exec(db, "DROP TABLE mdl_wkids");
+	orm_exec(db, "DROP TABLE mdl_wparents");
+}
+
 static void test_belongs_to_many_pivot(void **state)
 {
 	struct post p = { 0 }, q = { 0 };
@@ -1822,6 +1919,7 @@ int main(void)
 		cmocka_unit_test_setup(test_eager_chunking, clean),
 		cmocka_unit_test_setup(test_eager_in_list_fallback, clean),
 		cmocka_unit_test_setup(test_insert_auto_key_ids, clean),
+		cmocka_unit_test_setup(test_eager_wide_keys, clean),
 		cmocka_unit_test_setup(test_belongs_to_many_pivot, clean),
 		cmocka_unit_test_setup(test_has_many_through_and_belongs_to, clean),
 		cmocka_unit_test_setup(test_load_after_fact_and_strict, clean),
