@@ -1602,10 +1602,11 @@ static void describe_key(const orm_model *m, const void *obj, char *out, size_t 
 /* orm_model_update() past its argument checks (orm_model_save made them). */
 static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 {
-	int set[ORM_MODEL_MAX_FIELDS];
+	int all[ORM_MODEL_MAX_FIELDS], dset[ORM_MODEL_MAX_FIELDS], pks[ORM_MODEL_MAX_FIELDS];
+	const int *set;
 	struct msql_key skey;
 	const struct orm__msql *hit;
-	size_t nset = 0, i, k;
+	size_t nset = 0, nall = 0, nd = 0, npk = 0, i, k;
 	struct orm__sqlb b;
 	orm_stmt *st = NULL;
 	orm_model_state *s;
@@ -1615,35 +1616,47 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 
 	d = orm_conn_dialect(conn);
 	s = orm__mdl_state(m, obj);
+	/* one pass over the fields: the key, every writable field, and the
+	 * changed ones with the ORM_UPDATED_AT ones (written when any field
+	 * changed; all writable fields when none did) */
 	for (i = 0; i < m->nfields; i++) {
-		const orm_field *f = &m->fields[i];
-		if (!(f->flags & (ORM_PK | ORM_PIVOT | ORM_READONLY)) && MDL_BIT_GET(s, dirty, i))
-			any_dirty = 1;
-	}
-	for (i = 0; i < m->nfields; i++) {
-		const orm_field *f = &m->fields[i];
+		unsigned fl = m->fields[i].flags;
 
-		if (f->flags & (ORM_PK | ORM_PIVOT | ORM_READONLY))
+		if (fl & ORM_PK)
+			pks[npk++] = (int)i;
+		if (fl & (ORM_PK | ORM_PIVOT | ORM_READONLY))
 			continue;
-		if (f->flags & ORM_UPDATED_AT) {
-			if (!MDL_BIT_GET(s, dirty, i) && (rc = set_now(m, i, obj)) < 0)
-				return orm__err(conn, rc, "model %s: cannot set timestamp field %s", mname(m),
-						f->name);
-		} else if (any_dirty && !MDL_BIT_GET(s, dirty, i)) {
-			continue;
+		all[nall++] = (int)i;
+		if (MDL_BIT_GET(s, dirty, i)) {
+			any_dirty = 1;
+			dset[nd++] = (int)i;
+		} else if (fl & ORM_UPDATED_AT) {
+			dset[nd++] = (int)i;
 		}
+	}
+	set = any_dirty ? dset : all;
+	nset = any_dirty ? nd : nall;
+	for (k = 0; k < nset; k++) {
+		const orm_field *f = &m->fields[set[k]];
+
+		i = (size_t)set[k];
+		if ((f->flags & ORM_UPDATED_AT) && !MDL_BIT_GET(s, dirty, i) && (rc = set_now(m, i, obj)) < 0)
+			return orm__err(conn, rc, "model %s: cannot set timestamp field %s", mname(m), f->name);
 		if (!(f->flags & ORM_NULLABLE) && orm__mdl_is_null(m, i, obj))
 			return orm__err(conn, ORM_ENOTNULL,
 					"%s.%s: field is NULL but not ORM_NULLABLE (nothing was written)",
 					mname(m), f->name);
-		set[nset++] = (int)i;
 	}
+	if (npk == 0)
+		return orm__err(conn, ORM_EINVAL, "orm_model_update: model %s has no primary key field (ORM_PK)",
+				mname(m));
+	for (k = 0; k < npk; k++)
+		if (orm__mdl_is_null(m, (size_t)pks[k], obj))
+			return orm__err(conn, ORM_EINVAL, "orm_model_update: %s.%s (primary key) is NULL",
+					mname(m), m->fields[pks[k]].name);
 	orm__sqlb_init(&b);
 	orm__msql_key(&skey, m, MSQL_UPDATE, set, nset, NULL, 0);
-	if ((hit = orm__msql_find(conn, &skey)) != NULL) {
-		if ((rc = where_pk(conn, NULL, m, obj, "orm_model_update")) < 0)
-			goto out;
-	} else {
+	if (!(hit = orm__msql_find(conn, &skey))) {
 		if (nset == 0) {
 			/* nothing to write: check that the row exists */
 			orm__sqlb_puts(&b, "SELECT 1 FROM ");
@@ -1659,7 +1672,7 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 				orm__sqlb_puts(&b, " = ?");
 			}
 		}
-		if ((rc = where_pk(conn, &b, m, obj, "orm_model_update")) < 0)
+		if ((rc = where_pk(conn, &b, m, NULL, "orm_model_update")) < 0)
 			goto out;
 		if (b.oom) {
 			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
@@ -1672,8 +1685,9 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 	for (k = 0; k < nset; k++)
 		if ((rc = orm__mdl_bind_field(st, (int)k + 1, m, (size_t)set[k], obj)) < 0)
 			goto fail;
-	if ((rc = bind_pk(st, (int)nset + 1, m, obj)) < 0)
-		goto fail;
+	for (k = 0; k < npk; k++)
+		if ((rc = orm__mdl_bind_field(st, (int)(nset + k) + 1, m, (size_t)pks[k], obj)) < 0)
+			goto fail;
 	rc = orm_stmt_step(st);
 	if (nset == 0) {
 		if (rc == ORM_ROW)

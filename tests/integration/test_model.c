@@ -513,6 +513,36 @@ static void test_save_insert_update(void **state)
 	assert_null(u.email);
 }
 
+/* An update refused before anything is sent: a NULL in a NOT NULL field,
+ * a NULL key; the row keeps its values. */
+static void test_update_refused(void **state)
+{
+	struct user u = { 0 }, v = { 0 };
+	int64_t id;
+
+	(void)state;
+	assert_orm_ok(db, ORM_MODEL_SET_TEXT(&user_model, &u, email, "kept@example.com"));
+	ORM_MODEL_SET(&user_model, &u, age, 40);
+	assert_orm_ok(db, orm_model_save(&u, db, &user_model));
+	id = u.id;
+
+	ORM_MODEL_SET(&user_model, &u, age, 41);
+	assert_orm_ok(db, ORM_MODEL_SET_NULL(&user_model, &u, email));
+	assert_orm_rc(db, orm_model_save(&u, db, &user_model), ORM_ENOTNULL);
+	assert_non_null(strstr(orm_conn_errmsg(db), "user.email"));
+
+	assert_orm_ok(db, ORM_MODEL_SET_TEXT(&user_model, &u, email, "kept@example.com"));
+	assert_orm_ok(db, ORM_MODEL_SET_NULL(&user_model, &u, id));
+	assert_orm_rc(db, orm_model_save(&u, db, &user_model), ORM_EINVAL);
+	assert_non_null(strstr(orm_conn_errmsg(db), "user.id (primary key) is NULL"));
+
+	assert_orm_ok(db, orm_model_find_id(&v, db, &user_model, id));
+	assert_int_equal(v.age, 40);
+	assert_string_equal(v.email, "kept@example.com");
+	orm_model_clear(&u, &user_model);
+	orm_model_clear(&v, &user_model);
+}
+
 static void test_fetch_not_found(void **state)
 {
 	struct user u = { 0 };
@@ -1899,6 +1929,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_save_insert_update, clean),
+		cmocka_unit_test_setup(test_update_refused, clean),
 		cmocka_unit_test_setup(test_fetch_not_found, clean),
 		cmocka_unit_test_setup(test_fetch_by_query, clean),
 		cmocka_unit_test_setup(test_null_handling, clean),
