@@ -1929,7 +1929,12 @@ int orm__mdl_colmap(orm_stmt *st, const orm_model *m, int by_name, int with_pivo
 	return 0;
 }
 
-int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_query *q)
+/*
+ * orm_model_fetch() after its argument checks. pk: the index of the
+ * single key field when the caller has just stored a key there (not
+ * NULL), so that its check and the key loops are skipped; else -1.
+ */
+static int model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_query *q, int pk)
 {
 	int colmap[ORM_MODEL_MAX_FIELDS];
 	struct orm__sqlb b;
@@ -1941,8 +1946,6 @@ int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_que
 	int rc, nparams = 0, user_sel = 0;
 	char key[256];
 
-	if ((rc = obj_usable(conn, m, obj, "orm_model_fetch")) < 0)
-		return rc;
 	orm__sqlb_init(&b);
 	if (!q) {
 		const struct orm__msql *hit;
@@ -1950,7 +1953,7 @@ int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_que
 
 		orm__msql_key(&fkey, m, MSQL_FETCH, NULL, 0, NULL, 0);
 		if ((hit = orm__msql_find(conn, &fkey)) != NULL) {
-			if ((rc = where_pk(conn, NULL, m, obj, "orm_model_fetch")) < 0)
+			if (pk < 0 && (rc = where_pk(conn, NULL, m, obj, "orm_model_fetch")) < 0)
 				goto out;
 		} else {
 			select_head(&b, orm_conn_dialect(conn), m);
@@ -1962,7 +1965,8 @@ int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_que
 			}
 			orm__msql_add(conn, &fkey, b.p);
 		}
-		if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0 || (rc = bind_pk(st, 1, m, obj)) < 0)
+		if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0 ||
+		    (rc = pk >= 0 ? orm__mdl_bind_field(st, 1, m, (size_t)pk, obj) : bind_pk(st, 1, m, obj)) < 0)
 			goto fail;
 	} else {
 		base = orm_query_new(m->table);
@@ -2008,6 +2012,15 @@ out:
 	return rc;
 }
 
+int orm_model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_query *q)
+{
+	int rc;
+
+	if ((rc = obj_usable(conn, m, obj, "orm_model_fetch")) < 0)
+		return rc;
+	return model_fetch(obj, conn, m, q, -1);
+}
+
 int orm_model_find(void *obj, orm_conn *conn, const orm_model *m, orm_value key)
 {
 	int pk, rc;
@@ -2022,7 +2035,7 @@ int orm_model_find(void *obj, orm_conn *conn, const orm_model *m, orm_value key)
 	if ((rc = orm__mdl_store_value(m, (size_t)pk, obj, &key, NULL)) < 0)
 		return orm__err(conn, rc, "orm_model_find: the key does not fit %s.%s", mname(m),
 				m->fields[pk].name);
-	return orm_model_fetch(obj, conn, m, NULL);
+	return model_fetch(obj, conn, m, NULL, pk);
 }
 
 int orm_model_find_id(void *obj, orm_conn *conn, const orm_model *m, int64_t id)
