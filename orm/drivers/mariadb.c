@@ -166,6 +166,7 @@ typedef struct my_stmt_data {
 	int bound;            /* pbound is bound to st (cleared by each prepare) */
 	my_pval *pval;
 	unsigned long *plen;
+	char *pslot;          /* MY_SLOT bytes per parameter for short texts (see my_bind_params) */
 	int ncols;
 	int prep_ncols;       /* columns the prepare described (0: known only after execute) */
 	my_col *cols;
@@ -1298,6 +1299,7 @@ static void my_stmt_free_data(my_stmt_data *s)
 	orm__free(s->pbound);
 	orm__free(s->pval);
 	orm__free(s->plen);
+	orm__free(s->pslot);
 	orm__free(s);
 }
 
@@ -1396,6 +1398,17 @@ static int my_parse_tstz(const char *s, size_t len, MYSQL_TIME *t)
 	return 0;
 }
 
+/*
+ * Short texts and blobs are copied to a fixed place per parameter
+ * (MY_SLOT bytes each, for statements of at most MY_SLOT_PARAMS
+ * parameters): a model's strings live at a new address for every
+ * object, and binding the handle again costs more than the copy
+ * (mysql_stmt_bind_param, about 250 instructions, against 20 for an
+ * e-mail address). Longer values are bound where they are.
+ */
+#define MY_SLOT 128
+#define MY_SLOT_PARAMS 32
+
 static int my_bind_params(orm_stmt *stmt, my_stmt_data *s)
 {
 	orm_conn *conn = orm_sys_stmt_conn(stmt);
@@ -1443,9 +1456,19 @@ static int my_bind_params(orm_stmt *stmt, my_stmt_data *s)
 				return orm__err(conn, ORM_ETYPE, "parameter %d is too large", i + 1);
 			s->plen[i] = (unsigned long)v->u.s.len;
 			b->buffer_type = v->type == ORM_TYPE_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+			b->length = &s->plen[i];
+			if (v->u.s.len <= MY_SLOT && n <= MY_SLOT_PARAMS &&
+			    (s->pslot || (s->pslot = orm__malloc((size_t)n * MY_SLOT)) != NULL)) {
+				char *slot = s->pslot + (size_t)i * MY_SLOT;
+
+				if (v->u.s.len)
+					memcpy(slot, v->u.s.ptr, v->u.s.len);
+				b->buffer = slot;
+				b->buffer_length = MY_SLOT;
+				break;
+			}
 			b->buffer = (void *)(v->u.s.ptr ? v->u.s.ptr : "");
 			b->buffer_length = s->plen[i];
-			b->length = &s->plen[i];
 			break;
 		}
 	}

@@ -412,6 +412,46 @@ static void test_rebind_reuse(void **state)
 	assert_orm_ok(c, orm_bind_int(st, 1, 10));
 	step_row(st);
 	assert_true(orm_column_int(st, 0) == 10 && orm_column_int(st, 1) == 9);
+
+	/* texts at a new address each time (a model's strings), short ones
+	 * copied to the statement's own place and long ones bound where
+	 * they are: 128 bytes and 129, a long one changed in place, empty */
+	{
+		char a[8], b[8], big[300];
+		size_t k, len = 0;
+
+		strcpy(a, "one");
+		strcpy(b, "two");
+		for (k = 0; k < 4; k++) {
+			assert_orm_ok(c, orm_bind_text(st, 1, k % 2 ? b : a, 3, ORM_BIND_STATIC));
+			assert_orm_ok(c, orm_bind_text(st, 2, k % 2 ? a : b, 3, ORM_BIND_STATIC));
+			step_row(st);
+			assert_col_text(st, 0, ORM_TYPE_TEXT, k % 2 ? "two" : "one");
+			assert_col_text(st, 1, ORM_TYPE_TEXT, k % 2 ? "one" : "two");
+		}
+		memset(big, 'x', sizeof(big));
+		big[128] = '\0';
+		assert_orm_ok(c, orm_bind_text(st, 1, big, 128, ORM_BIND_STATIC));
+		big[128] = 'y';
+		big[129] = '\0';
+		assert_orm_ok(c, orm_bind_text(st, 2, big, 129, ORM_BIND_STATIC));
+		step_row(st);
+		assert_non_null(orm_column_text(st, 0, &len));
+		assert_int_equal(len, 128);
+		assert_int_equal(orm_column_text(st, 1, &len)[128], 'y');
+		assert_int_equal(len, 129);
+		big[0] = 'z'; /* the same long buffer changed in place */
+		assert_orm_ok(c, orm_bind_text(st, 2, big, 129, ORM_BIND_STATIC));
+		assert_orm_ok(c, orm_bind_text(st, 1, "", 0, ORM_BIND_STATIC));
+		step_row(st);
+		assert_col_text(st, 0, ORM_TYPE_TEXT, "");
+		assert_false(orm_column_is_null(st, 0));
+		assert_int_equal(orm_column_text(st, 1, &len)[0], 'z');
+		assert_int_equal(len, 129);
+		assert_orm_ok(c, orm_bind_text(st, 2, a, 3, ORM_BIND_STATIC));
+		step_row(st);
+		assert_col_text(st, 1, ORM_TYPE_TEXT, "one");
+	}
 	orm_stmt_free(st);
 }
 
