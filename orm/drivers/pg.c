@@ -1061,8 +1061,9 @@ static int pg_build_params(orm_conn *conn, pg_stmt_data *s, const orm_value *par
 	return 0;
 }
 
-/* Do the bound types fit the prepared statement? (NULL fits anything.)
- * Not after a schema change on this connection (see ddl_gen). */
+/* Do the bound types (s->wtypes, from pg_build_params) fit the prepared
+ * statement? (NULL fits anything.) Not after a schema change on this
+ * connection (see ddl_gen). */
 static int pg_types_fit(const pg_conn_data *d, const pg_stmt_data *s, const orm_value *params,
 			int n)
 {
@@ -1070,7 +1071,7 @@ static int pg_types_fit(const pg_conn_data *d, const pg_stmt_data *s, const orm_
 	if (!s->prepared || s->ddl_gen != d->ddl_gen)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (params[i].type != ORM_TYPE_NULL && s->ptypes[i] != pg_want_oid(s, i, &params[i]))
+		if (params[i].type != ORM_TYPE_NULL && s->ptypes[i] != s->wtypes[i])
 			return 0;
 	return 1;
 }
