@@ -772,7 +772,7 @@ static int bulk_batch(orm_conn *conn, const orm_model *m, char *items, size_t r0
 	orm_buf sql = ORM_BUF_INIT;
 	orm_stmt *st = NULL;
 	struct msql_key key;
-	const struct orm__msql *hit;
+	struct orm__msql *hit;
 	size_t r, k, got = 0;
 	int rc, idx = 1, rowid = 0;
 

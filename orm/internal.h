@@ -95,6 +95,7 @@ struct orm_conn {
 	/* prepared-statement cache: uthash head keyed by SQL text */
 	struct orm_stmt_cache_entry *cache;
 	size_t cache_count;
+	unsigned long cache_gen; /* bumped whenever a cached statement is dropped */
 	/* statements executed (orm_stmt_step runs), for tests counting queries */
 	unsigned long stmt_execs;
 	/* the key array of eager loading failed to prepare (an SQLite without
@@ -180,6 +181,16 @@ int orm__parse_int64(const char *s, size_t len, int64_t *out);
 /* orm_prepare() of sql (len bytes) whose orm__prepare_hash() is hv: for
  * callers that keep the text and its hash (the model statement texts). */
 int orm__prepare_h(orm_stmt **out, orm_conn *conn, const char *sql, size_t len, unsigned hv);
+/* A remembered cache entry: where a statement text's cached statement
+ * was found, valid while the connection's cache_gen is gen. */
+struct orm__stmt_hint {
+	struct orm_stmt_cache_entry *entry;
+	unsigned long gen;
+};
+/* orm__prepare_h() that first tries *hint (a statement text's own cache
+ * entry, remembered by its last call) and updates it. */
+int orm__prepare_hinted(orm_stmt **out, orm_conn *conn, struct orm__stmt_hint *hint, const char *sql,
+			size_t len, unsigned hv);
 unsigned orm__prepare_hash(const char *sql, size_t len);
 /* Free the connection's cache of model statement texts (orm/model.c). */
 void orm__msql_free(orm_conn *conn);

@@ -1288,6 +1288,7 @@ struct orm__msql {
 	struct msql_key k;
 	size_t len;  /* of sql */
 	unsigned hv; /* orm__prepare_hash(sql): the statement cache's lookup */
+	struct orm__stmt_hint hint; /* where that lookup last found the statement */
 	char sql[];  /* NUL-terminated */
 };
 
@@ -1317,7 +1318,7 @@ void orm__msql_key(struct msql_key *k, const orm_model *m, unsigned op, const in
 }
 
 /* The cached text for k, or NULL. */
-const struct orm__msql *orm__msql_find(orm_conn *conn, const struct msql_key *k)
+struct orm__msql *orm__msql_find(orm_conn *conn, const struct msql_key *k)
 {
 	struct orm__msql *e = NULL;
 
@@ -1328,10 +1329,10 @@ const struct orm__msql *orm__msql_find(orm_conn *conn, const struct msql_key *k)
 }
 
 /* orm_prepare() of the text of e (found) or sql (built). */
-int orm__msql_prepare(orm_stmt **st, orm_conn *conn, const struct orm__msql *e, const char *sql)
+int orm__msql_prepare(orm_stmt **st, orm_conn *conn, struct orm__msql *e, const char *sql)
 {
 	if (e)
-		return orm__prepare_h(st, conn, e->sql, e->len, e->hv);
+		return orm__prepare_hinted(st, conn, &e->hint, e->sql, e->len, e->hv);
 	return orm_prepare(st, conn, sql);
 }
 
@@ -1385,7 +1386,7 @@ static int mariadb_auto_increment(orm_conn *conn, const orm_model *m, int kf, co
 				  size_t nincl)
 {
 	struct msql_key key;
-	const struct orm__msql *e;
+	struct orm__msql *e;
 	struct orm__sqlb b;
 	const char *dot = strchr(m->table, '.');
 	orm_value p[3];
@@ -1431,7 +1432,7 @@ static int model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	int incl[ORM_MODEL_MAX_FIELDS], ret[ORM_MODEL_MAX_FIELDS];
 	size_t nincl, nret, k;
 	struct msql_key key;
-	const struct orm__msql *hit;
+	struct orm__msql *hit;
 	struct orm__sqlb b;
 	orm_stmt *st = NULL;
 	orm_dialect d;
@@ -1605,7 +1606,7 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 	int all[ORM_MODEL_MAX_FIELDS], dset[ORM_MODEL_MAX_FIELDS], pks[ORM_MODEL_MAX_FIELDS];
 	const int *set;
 	struct msql_key skey;
-	const struct orm__msql *hit;
+	struct orm__msql *hit;
 	size_t nset = 0, nall = 0, nd = 0, npk = 0, i, k;
 	struct orm__sqlb b;
 	orm_stmt *st = NULL;
@@ -1948,7 +1949,7 @@ static int model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_
 
 	orm__sqlb_init(&b);
 	if (!q) {
-		const struct orm__msql *hit;
+		struct orm__msql *hit;
 		struct msql_key fkey;
 
 		orm__msql_key(&fkey, m, MSQL_FETCH, NULL, 0, NULL, 0);

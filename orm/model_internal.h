@@ -273,11 +273,11 @@ struct orm__msql;
 void orm__msql_key(struct msql_key *k, const orm_model *m, unsigned op, const int *a, size_t na,
 		   const int *b, size_t nb);
 /* The cached text for k, or NULL. */
-const struct orm__msql *orm__msql_find(orm_conn *conn, const struct msql_key *k);
+struct orm__msql *orm__msql_find(orm_conn *conn, const struct msql_key *k);
 /* Keep sql for k (nothing happens when memory is short). */
 void orm__msql_add(orm_conn *conn, const struct msql_key *k, const char *sql);
 /* orm_prepare() of the text of e (found) or of sql (built, e NULL). */
-int orm__msql_prepare(orm_stmt **st, orm_conn *conn, const struct orm__msql *e, const char *sql);
+int orm__msql_prepare(orm_stmt **st, orm_conn *conn, struct orm__msql *e, const char *sql);
 
 /* Roll back the innermost transaction level keeping the connection's current error. */
 int orm__mdl_rollback_keep(orm_conn *conn);

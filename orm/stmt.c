@@ -136,6 +136,7 @@ static int cache_evict_one(orm_conn *conn)
 		if (!e->in_use) {
 			HASH_DEL(conn->cache, e);
 			conn->cache_count--;
+			conn->cache_gen++;
 			e->stmt->cache_entry = NULL;
 			stmt_destroy(e->stmt);
 			orm__free(e->key);
@@ -210,6 +211,30 @@ int orm__prepare_h(orm_stmt **out, orm_conn *conn, const char *sql, size_t len, 
 	return 0;
 }
 
+/*
+ * The model layer keeps, beside each statement text it caches, the cache
+ * entry its statement was last found in: a save or a fetch by key then
+ * skips hashing and comparing the text. The entry is trusted only while
+ * no cached statement has been dropped since (cache_gen) and it is idle.
+ */
+int orm__prepare_hinted(orm_stmt **out, orm_conn *conn, struct orm__stmt_hint *hint, const char *sql,
+			size_t len, unsigned hv)
+{
+	struct orm_stmt_cache_entry *e = hint->entry;
+	int rc;
+
+	if (e && hint->gen == conn->cache_gen && !e->in_use) {
+		orm__err_clear(conn);
+		e->in_use = 1;
+		*out = e->stmt;
+		return 0;
+	}
+	rc = orm__prepare_h(out, conn, sql, len, hv);
+	hint->entry = rc == 0 ? (*out)->cache_entry : NULL;
+	hint->gen = conn->cache_gen;
+	return rc;
+}
+
 void orm__stmt_cache_free(orm_conn *conn)
 {
 	struct orm_stmt_cache_entry *e, *tmp;
@@ -224,6 +249,7 @@ void orm__stmt_cache_free(orm_conn *conn)
 		orm__free(e);
 	}
 	conn->cache = NULL;
+	conn->cache_gen++;
 	conn->cache_count = 0;
 }
 

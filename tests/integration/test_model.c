@@ -543,6 +543,40 @@ static void test_update_refused(void **state)
 	orm_model_clear(&v, &user_model);
 }
 
+/* A save or fetch by key goes straight to the cached statement it used
+ * last time; after 300 other statements have pushed every cached
+ * statement out (and freed it), it must look again, not use the freed
+ * one (ASan and valgrind in CI would see that). */
+static void test_model_statements_after_eviction(void **state)
+{
+	struct user u = { 0 }, v = { 0 };
+	int64_t id;
+	int round, i;
+
+	(void)state;
+	assert_orm_ok(db, ORM_MODEL_SET_TEXT(&user_model, &u, email, "evict@example.com"));
+	assert_orm_ok(db, orm_model_save(&u, db, &user_model));
+	id = u.id;
+	for (round = 0; round < 3; round++) {
+		ORM_MODEL_SET(&user_model, &u, age, 50 + round);
+		assert_orm_ok(db, orm_model_save(&u, db, &user_model));
+		assert_orm_ok(db, orm_model_find_id(&v, db, &user_model, id));
+		assert_int_equal(v.age, 50 + round);
+		for (i = 0; i < 300; i++) {
+			char sql[64];
+			orm_stmt *st = NULL;
+
+			snprintf(sql, sizeof(sql), "SELECT %d", 1000 * round + i);
+			assert_orm_ok(db, orm_prepare(&st, db, sql));
+			assert_int_equal(orm_stmt_step(st), ORM_ROW);
+			assert_true(orm_column_int(st, 0) == 1000 * round + i);
+			orm_stmt_free(st);
+		}
+	}
+	orm_model_clear(&u, &user_model);
+	orm_model_clear(&v, &user_model);
+}
+
 static void test_fetch_not_found(void **state)
 {
 	struct user u = { 0 };
@@ -1930,6 +1964,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_save_insert_update, clean),
 		cmocka_unit_test_setup(test_update_refused, clean),
+		cmocka_unit_test_setup(test_model_statements_after_eviction, clean),
 		cmocka_unit_test_setup(test_fetch_not_found, clean),
 		cmocka_unit_test_setup(test_fetch_by_query, clean),
 		cmocka_unit_test_setup(test_null_handling, clean),
