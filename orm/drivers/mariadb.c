@@ -162,8 +162,7 @@ typedef struct my_stmt_data {
 	unsigned long *tlens;
 	int nparams;
 	MYSQL_BIND *pbind;
-	MYSQL_BIND *pbound;   /* pbind as the handle was last given it */
-	int bound;            /* pbound is bound to st (cleared by each prepare) */
+	int bound;            /* pbind, as it is, is bound to st (cleared by each prepare) */
 	my_pval *pval;
 	unsigned long *plen;
 	char *pslot;          /* MY_SLOT bytes per parameter for short texts (see my_bind_params) */
@@ -1296,7 +1295,6 @@ static void my_stmt_free_data(my_stmt_data *s)
 		mysql_stmt_close(s->st);
 	my_free_cols(s);
 	orm__free(s->pbind);
-	orm__free(s->pbound);
 	orm__free(s->pval);
 	orm__free(s->plen);
 	orm__free(s->pslot);
@@ -1352,10 +1350,9 @@ static int my_prepare(orm_conn *conn, orm_stmt *stmt, const char *sql, int npara
 	s->nparams = nparams;
 	if (nparams > 0) {
 		s->pbind = orm__calloc((size_t)nparams, sizeof(MYSQL_BIND));
-		s->pbound = orm__calloc((size_t)nparams, sizeof(MYSQL_BIND));
 		s->pval = orm__calloc((size_t)nparams, sizeof(my_pval));
 		s->plen = orm__calloc((size_t)nparams, sizeof(unsigned long));
-		if (!s->pbind || !s->pbound || !s->pval || !s->plen) {
+		if (!s->pbind || !s->pval || !s->plen) {
 			my_stmt_free_data(s);
 			return orm__err(conn, ORM_ENOMEM, "out of memory preparing a statement");
 		}
@@ -1409,78 +1406,91 @@ static int my_parse_tstz(const char *s, size_t len, MYSQL_TIME *t)
 #define MY_SLOT 128
 #define MY_SLOT_PARAMS 32
 
+/* Point b at a buffer: the fields the handle reads of an input
+ * parameter. @return 1 when that changed b (the handle must be bound
+ * again), 0 when b already said so. */
+static inline int my_set_bind(MYSQL_BIND *b, enum enum_field_types type, void *buf, unsigned long blen,
+			      unsigned long *len)
+{
+	if (b->buffer_type == type && b->buffer == buf && b->buffer_length == blen && b->length == len)
+		return 0;
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = type;
+	b->buffer = buf;
+	b->buffer_length = blen;
+	b->length = len;
+	return 1;
+}
+
 static int my_bind_params(orm_stmt *stmt, my_stmt_data *s)
 {
 	orm_conn *conn = orm_sys_stmt_conn(stmt);
 	const orm_value *params;
-	int n = 0, i;
+	int n = 0, i, changed;
 
 	params = orm_sys_stmt_params(stmt, &n);
 	if (n != s->nparams)
 		return orm__err(conn, ORM_EINVAL, "parameter count changed (%d, prepared with %d)", n,
 				s->nparams);
+	/* the handle keeps the buffers it was bound to and reads them at each
+	 * execute: bind again only when a buffer, type or length pointer
+	 * changed (a long text or blob parameter points at the caller's
+	 * bytes) */
+	changed = !s->bound;
 	for (i = 0; i < n; i++) {
 		const orm_value *v = &params[i];
 		MYSQL_BIND *b = &s->pbind[i];
+		my_pval *pv = &s->pval[i];
 
-		memset(b, 0, sizeof(*b));
 		switch (v->type) {
 		case ORM_TYPE_NULL:
-			b->buffer_type = MYSQL_TYPE_NULL;
+			changed |= my_set_bind(b, MYSQL_TYPE_NULL, NULL, 0, NULL);
 			break;
 		case ORM_TYPE_BOOL:
-			s->pval[i].b = v->u.b ? 1 : 0;
-			b->buffer_type = MYSQL_TYPE_TINY;
-			b->buffer = &s->pval[i].b;
+			pv->b = v->u.b ? 1 : 0;
+			changed |= my_set_bind(b, MYSQL_TYPE_TINY, &pv->b, 0, NULL);
 			break;
 		case ORM_TYPE_INT:
-			s->pval[i].i = (long long)v->u.i;
-			b->buffer_type = MYSQL_TYPE_LONGLONG;
-			b->buffer = &s->pval[i].i;
+			pv->i = (long long)v->u.i;
+			changed |= my_set_bind(b, MYSQL_TYPE_LONGLONG, &pv->i, 0, NULL);
 			break;
 		case ORM_TYPE_DOUBLE:
-			s->pval[i].d = v->u.d;
-			b->buffer_type = MYSQL_TYPE_DOUBLE;
-			b->buffer = &s->pval[i].d;
+			pv->d = v->u.d;
+			changed |= my_set_bind(b, MYSQL_TYPE_DOUBLE, &pv->d, 0, NULL);
 			break;
 		case ORM_TYPE_TIMESTAMPTZ:
-			if (v->u.s.ptr && my_parse_tstz(v->u.s.ptr, v->u.s.len, &s->pval[i].t) == 0) {
-				b->buffer_type = MYSQL_TYPE_DATETIME;
-				b->buffer = &s->pval[i].t;
+			if (v->u.s.ptr && my_parse_tstz(v->u.s.ptr, v->u.s.len, &pv->t) == 0) {
+				changed |= my_set_bind(b, MYSQL_TYPE_DATETIME, &pv->t, 0, NULL);
 				break;
 			}
 			/* not in that form: let the server judge the text */
 			/* fallthrough */
-		default:
+		default: {
+			enum enum_field_types type = v->type == ORM_TYPE_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+
 			if (v->u.s.len > ULONG_MAX)
 				return orm__err(conn, ORM_ETYPE, "parameter %d is too large", i + 1);
 			s->plen[i] = (unsigned long)v->u.s.len;
-			b->buffer_type = v->type == ORM_TYPE_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
-			b->length = &s->plen[i];
 			if (v->u.s.len <= MY_SLOT && n <= MY_SLOT_PARAMS &&
 			    (s->pslot || (s->pslot = orm__malloc((size_t)n * MY_SLOT)) != NULL)) {
 				char *slot = s->pslot + (size_t)i * MY_SLOT;
 
 				if (v->u.s.len)
 					memcpy(slot, v->u.s.ptr, v->u.s.len);
-				b->buffer = slot;
-				b->buffer_length = MY_SLOT;
+				changed |= my_set_bind(b, type, slot, MY_SLOT, &s->plen[i]);
 				break;
 			}
-			b->buffer = (void *)(v->u.s.ptr ? v->u.s.ptr : "");
-			b->buffer_length = s->plen[i];
+			changed |= my_set_bind(b, type, (void *)(v->u.s.ptr ? v->u.s.ptr : ""), s->plen[i],
+					       &s->plen[i]);
 			break;
 		}
+		}
 	}
-	/* the handle keeps the buffers it was bound to and reads them at each
-	 * execute: bind again only when a buffer, type or length pointer
-	 * changed (a text or blob parameter points at the caller's bytes) */
-	if (n == 0 || (s->bound && memcmp(s->pbind, s->pbound, (size_t)n * sizeof(MYSQL_BIND)) == 0))
+	if (n == 0 || !changed)
 		return 0;
 	s->bound = 0;
 	if (mysql_stmt_bind_param(s->st, s->pbind) != 0)
 		return my_report_stmt(conn, s->st, stmt->sql);
-	memcpy(s->pbound, s->pbind, (size_t)n * sizeof(MYSQL_BIND));
 	s->bound = 1;
 	return 0;
 }
