@@ -920,7 +920,7 @@ static int insert_many(orm_conn *conn, const orm_model *m, char *items, size_t n
 	struct plan *cur = NULL, *next = NULL;
 	unsigned char *was_new = NULL;
 	size_t r, start = 0, cnt = 0, per = 0;
-	int rc = 0, maxp = orm_conn_max_params(conn), began = 0;
+	int rc = 0, maxp = orm_conn_max_params(conn), began = 0, fill = orm__mdl_needs_fill(m);
 	struct rowids ri = { -1, 0, 0 };
 
 	if (n == 0)
@@ -943,7 +943,7 @@ static int insert_many(orm_conn *conn, const orm_model *m, char *items, size_t n
 			flush = cnt > 0;
 			obj = NULL;
 		} else if (r < n) {
-			if ((rc = orm__mdl_insert_fill(conn, m, obj)) < 0 ||
+			if ((fill && (rc = orm__mdl_insert_fill(conn, m, obj)) < 0) ||
 			    (rc = orm__mdl_insert_plan(conn, m, obj, next->incl, &next->nincl, next->ret,
 						       &next->nret)) < 0) {
 				char msg[512];

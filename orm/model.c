@@ -1151,6 +1151,22 @@ static int set_uuid(const orm_model *m, size_t i, void *obj)
 	return orm__mdl_store_value(m, i, obj, &v, NULL);
 }
 
+int orm__mdl_needs_fill(const orm_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfields; i++) {
+		const orm_field *f = &m->fields[i];
+
+		if (f->flags & (ORM_PIVOT | ORM_READONLY))
+			continue;
+		if ((f->flags & (ORM_CREATED_AT | ORM_UPDATED_AT | ORM_UUID)) ||
+		    (f->defval && !(f->flags & ORM_AUTO)))
+			return 1;
+	}
+	return 0;
+}
+
 int orm__mdl_insert_fill(orm_conn *conn, const orm_model *m, void *obj)
 {
 	orm_model_state *s = orm__mdl_state(m, obj);

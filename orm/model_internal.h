@@ -195,6 +195,9 @@ int orm__mdl_insert_plan(orm_conn *conn, const orm_model *m, void *obj, int *inc
 			 int *ret, size_t *nret);
 /* Prepare obj for insert (defaults, timestamps, uuid); no checks. */
 int orm__mdl_insert_fill(orm_conn *conn, const orm_model *m, void *obj);
+/* Whether orm__mdl_insert_fill() can change anything in an object of m
+ * (a timestamp, UUID or default field): a bulk insert asks once. */
+int orm__mdl_needs_fill(const orm_model *m);
 
 /* ---- query builder splicing ---- */
 

@@ -1219,6 +1219,38 @@ static void test_bulk_save(void **state)
 	free(posts);
 }
 
+/* A bulk insert fills each row as a single insert does: client default
+ * (active), timestamps, the server default read back (status); and a
+ * row's own value wins over the default. */
+static void test_insert_many_fills(void **state)
+{
+	struct user us[3];
+	size_t i;
+	char email[32];
+
+	(void)state;
+	memset(us, 0, sizeof(us));
+	for (i = 0; i < 3; i++) {
+		snprintf(email, sizeof(email), "bulk%zu@example.com", i);
+		assert_orm_ok(db, ORM_MODEL_SET_TEXT(&user_model, &us[i], email, email));
+	}
+	ORM_MODEL_SET(&user_model, &us[2], active, false);
+	assert_orm_ok(db, orm_model_insert_many(us, 3, db, &user_model));
+	for (i = 0; i < 3; i++) {
+		assert_true(us[i].id > 0);
+		assert_true(us[i].active == (i < 2));
+		assert_non_null(us[i].created_at);
+		assert_non_null(us[i].updated_at);
+		assert_non_null(us[i].status);
+		assert_string_equal(us[i].status, "new");
+	}
+	assert_int_equal(count_rows("SELECT COUNT(*) FROM mdl_users WHERE created_at IS NOT NULL AND "
+				    "updated_at IS NOT NULL"), 3);
+	assert_int_equal(count_rows("SELECT COUNT(*) FROM mdl_users WHERE NOT active"), 1);
+	for (i = 0; i < 3; i++)
+		orm_model_clear(&us[i], &user_model);
+}
+
 /* ------------------------------------------------------------------ */
 /* associations                                                       */
 
@@ -1965,6 +1997,7 @@ int main(void)
 		cmocka_unit_test_setup(test_save_insert_update, clean),
 		cmocka_unit_test_setup(test_update_refused, clean),
 		cmocka_unit_test_setup(test_model_statements_after_eviction, clean),
+		cmocka_unit_test_setup(test_insert_many_fills, clean),
 		cmocka_unit_test_setup(test_fetch_not_found, clean),
 		cmocka_unit_test_setup(test_fetch_by_query, clean),
 		cmocka_unit_test_setup(test_null_handling, clean),
