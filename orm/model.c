@@ -1151,19 +1151,23 @@ static int set_uuid(const orm_model *m, size_t i, void *obj)
 	return orm__mdl_store_value(m, i, obj, &v, NULL);
 }
 
+/* Whether orm__mdl_insert_fill() may write field f: a timestamp, a UUID,
+ * or a default on a field the database does not number itself. */
+static int field_fillable(const orm_field *f)
+{
+	if (f->flags & (ORM_PIVOT | ORM_READONLY))
+		return 0;
+	return (f->flags & (ORM_CREATED_AT | ORM_UPDATED_AT | ORM_UUID)) ||
+	       (f->defval && !(f->flags & ORM_AUTO));
+}
+
 int orm__mdl_needs_fill(const orm_model *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->nfields; i++) {
-		const orm_field *f = &m->fields[i];
-
-		if (f->flags & (ORM_PIVOT | ORM_READONLY))
-			continue;
-		if ((f->flags & (ORM_CREATED_AT | ORM_UPDATED_AT | ORM_UUID)) ||
-		    (f->defval && !(f->flags & ORM_AUTO)))
+	for (i = 0; i < m->nfields; i++)
+		if (field_fillable(&m->fields[i]))
 			return 1;
-	}
 	return 0;
 }
 
@@ -1177,7 +1181,7 @@ int orm__mdl_insert_fill(orm_conn *conn, const orm_model *m, void *obj)
 		const orm_field *f = &m->fields[i];
 		int dirty = MDL_BIT_GET(s, dirty, i);
 
-		if (f->flags & (ORM_PIVOT | ORM_READONLY))
+		if (!field_fillable(f))
 			continue;
 		if ((f->flags & (ORM_CREATED_AT | ORM_UPDATED_AT)) && !dirty && is_empty(m, i, obj)) {
 			if ((rc = set_now(m, i, obj)) < 0)
@@ -1550,6 +1554,17 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 /* update, fetch, destroy                                             */
 
 /* " WHERE pk1 = ? AND pk2 = ?" into b; checks the key is set (b NULL: only that). */
+/* The errors of a key that is NULL in obj, or of a model without one. */
+static int pk_null_err(orm_conn *conn, const orm_model *m, size_t i, const char *fn)
+{
+	return orm__err(conn, ORM_EINVAL, "%s: %s.%s (primary key) is NULL", fn, mname(m), m->fields[i].name);
+}
+
+static int no_pk_err(orm_conn *conn, const orm_model *m, const char *fn)
+{
+	return orm__err(conn, ORM_EINVAL, "%s: model %s has no primary key field (ORM_PK)", fn, mname(m));
+}
+
 static int where_pk(orm_conn *conn, struct orm__sqlb *b, const orm_model *m, const void *obj,
 		    const char *fn)
 {
@@ -1561,8 +1576,7 @@ static int where_pk(orm_conn *conn, struct orm__sqlb *b, const orm_model *m, con
 		if (!(f->flags & ORM_PK))
 			continue;
 		if (obj && orm__mdl_is_null(m, i, obj))
-			return orm__err(conn, ORM_EINVAL, "%s: %s.%s (primary key) is NULL", fn, mname(m),
-					f->name);
+			return pk_null_err(conn, m, i, fn);
 		if (b) {
 			orm__sqlb_puts(b, n ? " AND " : " WHERE ");
 			orm__sqlb_ident(b, d, orm__mdl_col(f));
@@ -1571,8 +1585,7 @@ static int where_pk(orm_conn *conn, struct orm__sqlb *b, const orm_model *m, con
 		n++;
 	}
 	if (n == 0)
-		return orm__err(conn, ORM_EINVAL, "%s: model %s has no primary key field (ORM_PK)", fn,
-				mname(m));
+		return no_pk_err(conn, m, fn);
 	return 0;
 }
 
@@ -1665,12 +1678,10 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 					mname(m), f->name);
 	}
 	if (npk == 0)
-		return orm__err(conn, ORM_EINVAL, "orm_model_update: model %s has no primary key field (ORM_PK)",
-				mname(m));
+		return no_pk_err(conn, m, "orm_model_update");
 	for (k = 0; k < npk; k++)
 		if (orm__mdl_is_null(m, (size_t)pks[k], obj))
-			return orm__err(conn, ORM_EINVAL, "orm_model_update: %s.%s (primary key) is NULL",
-					mname(m), m->fields[pks[k]].name);
+			return pk_null_err(conn, m, (size_t)pks[k], "orm_model_update");
 	orm__sqlb_init(&b);
 	orm__msql_key(&skey, m, MSQL_UPDATE, set, nset, NULL, 0);
 	if (!(hit = orm__msql_find(conn, &skey))) {

@@ -162,6 +162,15 @@ int orm_prepare(orm_stmt **out, orm_conn *conn, const char *sql)
 	return orm__prepare_h(out, conn, sql, len, sql ? orm__prepare_hash(sql, len) : 0);
 }
 
+/* Hand out the idle cached statement of e. @return 0. */
+static int cache_take(orm_conn *conn, struct orm_stmt_cache_entry *e, orm_stmt **out)
+{
+	orm__err_clear(conn);
+	e->in_use = 1;
+	*out = e->stmt;
+	return 0;
+}
+
 int orm__prepare_h(orm_stmt **out, orm_conn *conn, const char *sql, size_t len, unsigned hv)
 {
 	struct orm_stmt_cache_entry *e = NULL;
@@ -178,10 +187,7 @@ int orm__prepare_h(orm_stmt **out, orm_conn *conn, const char *sql, size_t len, 
 	if (e) {
 		if (e->in_use)
 			return stmt_create(out, conn, sql); /* busy: hand out a private one */
-		orm__err_clear(conn);
-		e->in_use = 1;
-		*out = e->stmt;
-		return 0;
+		return cache_take(conn, e, out);
 	}
 	if ((rc = stmt_create(&st, conn, sql)) < 0)
 		return rc;
@@ -223,12 +229,8 @@ int orm__prepare_hinted(orm_stmt **out, orm_conn *conn, struct orm__stmt_hint *h
 	struct orm_stmt_cache_entry *e = hint->entry;
 	int rc;
 
-	if (e && hint->gen == conn->cache_gen && !e->in_use) {
-		orm__err_clear(conn);
-		e->in_use = 1;
-		*out = e->stmt;
-		return 0;
-	}
+	if (e && hint->gen == conn->cache_gen && !e->in_use)
+		return cache_take(conn, e, out);
 	rc = orm__prepare_h(out, conn, sql, len, hv);
 	hint->entry = rc == 0 ? (*out)->cache_entry : NULL;
 	hint->gen = conn->cache_gen;
