@@ -236,6 +236,21 @@ const orm_value *orm_sys_stmt_params(const orm_stmt *stmt, int *nparams)
 	return stmt->params;
 }
 
+int orm__conn_array_rows(orm_conn *conn)
+{
+	int n;
+
+	if (!conn->drv || !conn->drv->array_rows)
+		return 1;
+	n = conn->drv->array_rows(conn);
+	return n > 1 ? n : 1;
+}
+
+int orm_sys_stmt_rows(const orm_stmt *stmt)
+{
+	return stmt ? stmt->nrows : 0;
+}
+
 /* ---- open / close ---- */
 
 static const orm_driver *builtin_driver(orm_dialect d)

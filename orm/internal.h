@@ -110,9 +110,11 @@ struct orm_stmt {
 	orm_conn *conn;
 	void *driver_data;
 	char *sql;          /* native SQL as prepared */
-	int nparams;
-	orm_value *params;  /* nparams values */
-	char **owned;       /* nparams copies made for ORM_BIND_COPY (NULL where none) */
+	int nparams;        /* parameters of one row */
+	int nrows;          /* rows of parameters bound: 1, more only for orm__stmt_set_rows() */
+	int cap;            /* slots allocated in params and owned (>= nparams * nrows) */
+	orm_value *params;  /* nparams * nrows values, row after row */
+	char **owned;       /* copies made for ORM_BIND_COPY, per slot (NULL where none) */
 	int state;          /* ORM__ST_READY, ORM__ST_RUNNING, ORM__ST_DONE */
 	int ncols;          /* cached column count, -1 unknown */
 	orm_buf *coltext;   /* per-column scratch text for conversions (ncols) */
@@ -124,6 +126,21 @@ enum { ORM__ST_READY = 0, ORM__ST_RUNNING = 1, ORM__ST_DONE = 2 };
 
 /* Finalize every statement in the connection's cache (orm_close). */
 void orm__stmt_cache_free(orm_conn *conn);
+/*
+ * Give the statement nrows rows of parameters (for a driver whose
+ * array_rows() allows that many): parameter k of row r is then bound at
+ * index r * orm_stmt_param_count() + k + 1, and one execute runs the
+ * statement once per row. Every binding is cleared; orm_stmt_clear_bindings()
+ * (and returning the statement to the cache) goes back to one row.
+ * @return 0, ORM_EINVAL (nrows < 1, or more than the driver allows) or
+ * ORM_ENOMEM.
+ */
+int orm__stmt_set_rows(orm_stmt *stmt, size_t nrows);
+/* 1 when every parameter's non-NULL values have one type over the rows
+ * bound (what a driver's array execute needs), else 0. */
+int orm__stmt_rows_uniform(const orm_stmt *stmt);
+/* The most rows of parameters one execute may carry on conn (1: no array execution). */
+int orm__conn_array_rows(orm_conn *conn);
 /*
  * Copy every non-NULL column of the current row into the statement's text
  * buffers, so that orm_column_text() on this row cannot fail afterwards

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <uthash.h>
 
@@ -27,7 +28,7 @@ static void stmt_release_params(orm_stmt *st)
 	int i;
 
 	if (st->owned) {
-		for (i = 0; i < st->nparams; i++)
+		for (i = 0; i < st->cap; i++)
 			orm__free(st->owned[i]);
 	}
 	orm__free(st->owned);
@@ -97,6 +98,8 @@ static int stmt_create(orm_stmt **out, orm_conn *conn, const char *sql)
 	st->conn = conn;
 	st->sql = native.ptr; /* handed over */
 	st->nparams = n;
+	st->nrows = 1;
+	st->cap = n;
 	st->ncols = -1;
 	st->state = ORM__ST_READY;
 	if (n > 0) {
@@ -290,10 +293,10 @@ static int bind_slot(orm_stmt *st, int idx)
 {
 	if (!st)
 		return ORM_EINVAL;
-	if (idx < 1 || idx > st->nparams)
+	if (idx < 1 || idx > st->nparams * st->nrows)
 		return orm__err(st->conn, ORM_EINVAL,
 				"bind index %d out of range (the statement has %d parameter%s)",
-				idx, st->nparams, st->nparams == 1 ? "" : "s");
+				idx, st->nparams * st->nrows, st->nparams * st->nrows == 1 ? "" : "s");
 	if (st->state != ORM__ST_READY)
 		orm_stmt_reset(st);
 	param_disown(st, idx - 1);
@@ -502,12 +505,68 @@ int orm_stmt_clear_bindings(orm_stmt *stmt)
 		return ORM_EINVAL;
 	if (stmt->state != ORM__ST_READY)
 		orm_stmt_reset(stmt);
-	for (i = 0; i < stmt->nparams; i++) {
+	for (i = 0; i < stmt->nparams * stmt->nrows; i++) {
 		param_disown(stmt, i);
 		stmt->params[i].type = ORM_TYPE_NULL; /* orm_null(), without the call */
 		stmt->params[i].u.s.ptr = NULL;
 		stmt->params[i].u.s.len = 0;
 	}
+	stmt->nrows = 1;
+	return 0;
+}
+
+int orm__stmt_rows_uniform(const orm_stmt *stmt)
+{
+	int i, r, n = stmt->nparams;
+
+	for (i = 0; i < n; i++) {
+		orm_type t = ORM_TYPE_NULL;
+
+		for (r = 0; r < stmt->nrows; r++) {
+			orm_type u = stmt->params[r * n + i].type;
+
+			if (u == ORM_TYPE_NULL)
+				continue;
+			if (t == ORM_TYPE_NULL)
+				t = u;
+			else if (u != t)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+int orm__stmt_set_rows(orm_stmt *stmt, size_t nrows)
+{
+	orm_conn *conn = stmt->conn;
+	int max = conn->drv->array_rows ? conn->drv->array_rows(conn) : 1, i;
+	size_t need;
+
+	if (nrows < 1 || nrows > (size_t)(max > 1 ? max : 1) || stmt->nparams < 1)
+		return orm__err(conn, ORM_EINVAL, "%zu rows of parameters: the %s driver takes at most %d",
+				nrows, conn->drv->name, max > 1 ? max : 1);
+	orm_stmt_clear_bindings(stmt);
+	need = (size_t)stmt->nparams * nrows;
+	if (need > (size_t)stmt->cap) {
+		orm_value *p;
+		char **o;
+
+		if (need > (size_t)INT_MAX / 2)
+			return orm__err(conn, ORM_ENOMEM, "%zu rows of parameters: too many", nrows);
+		p = orm__realloc(stmt->params, need * sizeof(*p));
+		if (p)
+			stmt->params = p;
+		o = p ? orm__realloc(stmt->owned, need * sizeof(*o)) : NULL;
+		if (!o)
+			return orm__err(conn, ORM_ENOMEM, "out of memory binding %zu rows", nrows);
+		stmt->owned = o;
+		for (i = stmt->cap; i < (int)need; i++) {
+			stmt->params[i] = orm_null();
+			stmt->owned[i] = NULL;
+		}
+		stmt->cap = (int)need;
+	}
+	stmt->nrows = (int)nrows;
 	return 0;
 }
 

@@ -670,7 +670,13 @@ ORM_EXTERN(int) orm_collection_save(orm_collection *coll, orm_conn *conn);
  * rows at 1 000 per batch: 750 + 750), whose statements are cached, so
  * a caller inserting fixed-size chunks prepares nothing after its first
  * call. On SQLite this also runs a trigger check (an EXPLAIN) and, after
- * the first batch, a max(rowid) query (see "Insert or update").
+ * the first batch, a max(rowid) query (see "Insert or update"). On
+ * MariaDB, rows whose key the program sets (no ORM_AUTO key left to the
+ * database) go as a one-row INSERT run once per row in one request
+ * (array binding), unless a field of type orm_value holds values of
+ * different types in one batch; rows with a generated key keep the
+ * multi-row INSERT, whose AUTO_INCREMENT ids are consecutive (array
+ * binding would leave gaps in them).
  */
 ORM_EXTERN(int) orm_model_insert_many(void *items, size_t n, orm_conn *conn, const orm_model *m);
 

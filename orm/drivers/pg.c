@@ -1757,4 +1757,5 @@ const orm_driver orm__driver_pg = {
 	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */
 	pg_column_store,
 	pg_row_count,
+	NULL, /* array_rows: a multi-row INSERT instead */
 };

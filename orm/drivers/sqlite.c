@@ -995,4 +995,5 @@ const orm_driver orm__driver_sqlite = {
 	NULL, /* stmt_insert_id: RETURNING (PostgreSQL) or the rowid (SQLite) */
 	sqlite_column_store,
 	NULL, /* row_count: SQLite finds rows as it steps */
+	NULL, /* array_rows: a multi-row INSERT instead */
 };

@@ -6,6 +6,7 @@
  * (struct orm_conn.stmt_execs, internal), so the test includes
  * orm/internal.h for the struct's layout only.
  */
+#include <inttypes.h>
 #include <stdbool.h>
 #include "testutil.h"
 #include "orm/internal.h"
@@ -1251,6 +1252,176 @@ static void test_insert_many_fills(void **state)
 		orm_model_clear(&us[i], &user_model);
 }
 
+/* Rows whose key the program sets: a bulk insert of them may go as one
+ * row's INSERT run once per row (MariaDB's array binding, see bulk_array
+ * in orm/collection.c); every kind of value must arrive as a multi-row
+ * INSERT would send it. */
+struct rowv {
+	orm_model_state orm;
+	int64_t id;
+	char *name;
+	int32_t n;
+	double d;
+	_Bool b;
+	char *at;
+	orm_value v;
+};
+static const orm_field rowv_fields[] = {
+	ORM_FIELD_INT64(struct rowv, id, ORM_PK),
+	ORM_FIELD_TEXT(struct rowv, name, ORM_NULLABLE),
+	ORM_FIELD_INT32(struct rowv, n, ORM_NULLABLE),
+	ORM_FIELD_DOUBLE(struct rowv, d, ORM_NULLABLE),
+	ORM_FIELD_BOOL(struct rowv, b, ORM_NULLABLE),
+	ORM_FIELD_TIMESTAMPTZ(struct rowv, at, ORM_NULLABLE),
+	ORM_FIELD_VALUE(struct rowv, v, ORM_NULLABLE),
+};
+static const orm_model rowv_model = ORM_MODEL(struct rowv, orm, "rowv", "mdl_rows", rowv_fields);
+
+/* MariaDB's count of prepared statements on this session. */
+static int64_t my_prepares(void)
+{
+	orm_stmt *st;
+	int64_t n = -1;
+
+	assert_orm_ok(db, orm_prepare(&st, db, "SHOW SESSION STATUS LIKE 'Com_stmt_prepare'"));
+	assert_int_equal(orm_stmt_step(st), ORM_ROW);
+	n = strtoll(orm_column_text(st, 1, NULL), NULL, 10);
+	orm_stmt_free(st);
+	return n;
+}
+
+static void rowv_fill(struct rowv *r, int64_t id, orm_value v)
+{
+	char name[300];
+
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	if (id % 3 == 0) {
+		ORM_MODEL_SET_NULL(&rowv_model, r, name);
+	} else if (id % 3 == 1) {
+		memset(name, 'a' + (int)(id % 26), 200); /* past the driver's 128-byte slots */
+		name[200] = '\0';
+		assert_orm_ok(db, ORM_MODEL_SET_TEXT(&rowv_model, r, name, name));
+	} else {
+		snprintf(name, sizeof(name), "name %" PRId64, id);
+		assert_orm_ok(db, ORM_MODEL_SET_TEXT(&rowv_model, r, name, name));
+	}
+	if (id % 2)
+		ORM_MODEL_SET_NULL(&rowv_model, r, n);
+	else
+		ORM_MODEL_SET(&rowv_model, r, n, (int32_t)(id * 10));
+	ORM_MODEL_SET(&rowv_model, r, d, (double)id / 4);
+	ORM_MODEL_SET(&rowv_model, r, b, id % 2 == 0);
+	if (id % 4 == 3)
+		ORM_MODEL_SET_NULL(&rowv_model, r, at);
+	else
+		assert_orm_ok(db, ORM_MODEL_SET_TEXT(&rowv_model, r, at,
+						     id % 4 == 1 ? "2024-02-29 13:45:30.500000+02:00"
+								 : "2024-03-01 00:00:01.000000+00:00"));
+	assert_orm_ok(db, orm_model_set(r, &rowv_model, "v", v));
+}
+
+/* The row with this id as the database has it, against rowv_fill's. */
+static void rowv_check(int64_t id, orm_value v)
+{
+	struct rowv want, got;
+	orm_query *q = orm_query_new("mdl_rows");
+
+	rowv_fill(&want, id, v);
+	memset(&got, 0, sizeof(got));
+	orm_query_where(q, "id", "=", orm_int(id));
+	assert_orm_ok(db, orm_model_fetch(&got, db, &rowv_model, q));
+	orm_query_free(q);
+	if (want.name) {
+		assert_non_null(got.name);
+		assert_string_equal(got.name, want.name);
+	} else {
+		assert_null(got.name);
+	}
+	assert_int_equal(ORM_MODEL_IS_NULL(&rowv_model, &got, n), id % 2 != 0);
+	if (id % 2 == 0)
+		assert_int_equal(got.n, id * 10);
+	assert_true(got.d == (double)id / 4);
+	assert_int_equal(got.b, id % 2 == 0);
+	if (id % 4 == 3) {
+		assert_null(got.at);
+	} else {
+		/* the same moment, in UTC */
+		assert_non_null(got.at);
+		assert_non_null(strstr(got.at, id % 4 == 1 ? "2024-02-29 11:45:30.5" : "2024-03-01 00:00:01"));
+	}
+	if (v.type == ORM_TYPE_NULL) {
+		assert_int_equal(got.v.type, ORM_TYPE_NULL);
+	} else {
+		/* a VARCHAR column: the integer 7 comes back as the text "7" */
+		const char *w = v.type == ORM_TYPE_INT ? "7" : v.u.s.ptr;
+		assert_int_equal(got.v.type, ORM_TYPE_TEXT);
+		assert_int_equal(got.v.u.s.len, strlen(w));
+		assert_memory_equal(got.v.u.s.ptr, w, strlen(w));
+	}
+	orm_model_clear(&want, &rowv_model);
+	orm_model_clear(&got, &rowv_model);
+}
+
+static void test_insert_many_rows(void **state)
+{
+	enum { N = 9 };
+	struct rowv rows[N];
+	const char *tstz = dialect == ORM_DIALECT_POSTGRES ? "TIMESTAMPTZ(6)"
+			   : dialect == ORM_DIALECT_MARIADB ? "TIMESTAMP(6) NULL" : "TIMESTAMPTZ";
+	char ddl_rows[256];
+	int64_t before = 0, i;
+
+	(void)state;
+	snprintf(ddl_rows, sizeof(ddl_rows),
+		 "CREATE TABLE mdl_rows (id BIGINT PRIMARY KEY, name VARCHAR(300), n INTEGER, d %s, "
+		 "b BOOLEAN, at %s, v VARCHAR(40))",
+		 dialect == ORM_DIALECT_POSTGRES ? "DOUBLE PRECISION" : "DOUBLE", tstz);
+	orm_exec(db, "DROP TABLE IF EXISTS mdl_rows");
+	assert_orm_ok(db, orm_exec(db, ddl_rows));
+
+	/* one row, then eight with the same columns: on MariaDB the eight
+	 * reuse the one row's statement (no new prepare), as an array */
+	rowv_fill(&rows[0], 0, orm_text("t0"));
+	assert_orm_ok(db, orm_model_insert_many(rows, 1, db, &rowv_model));
+	if (dialect == ORM_DIALECT_MARIADB)
+		before = my_prepares();
+	for (i = 1; i < N; i++)
+		rowv_fill(&rows[i], i, i % 3 == 0 ? orm_null() : orm_text(i % 2 ? "odd" : "even"));
+	assert_orm_ok(db, orm_model_insert_many(rows + 1, N - 1, db, &rowv_model));
+	if (dialect == ORM_DIALECT_MARIADB)
+		assert_int_equal(my_prepares() - before, 0); /* SHOW STATUS is a cached statement */
+	for (i = 0; i < N; i++) {
+		assert_true(rows[i].orm.flags & ORM_STATE_PERSISTED);
+		rowv_check(i, i == 0 ? orm_text("t0")
+				     : i % 3 == 0 ? orm_null() : orm_text(i % 2 ? "odd" : "even"));
+		orm_model_clear(&rows[i], &rowv_model);
+	}
+
+	/* a value field with an integer in one row and text in another: the
+	 * multi-row INSERT, which binds each value by itself */
+	rowv_fill(&rows[0], 100, orm_int(7));
+	rowv_fill(&rows[1], 101, orm_text("seven"));
+	rowv_fill(&rows[2], 102, orm_null());
+	assert_orm_ok(db, orm_model_insert_many(rows, 3, db, &rowv_model));
+	rowv_check(100, orm_int(7));
+	rowv_check(101, orm_text("seven"));
+	rowv_check(102, orm_null());
+	for (i = 0; i < 3; i++)
+		orm_model_clear(&rows[i], &rowv_model);
+
+	/* a duplicate key in the middle: nothing of the call stays */
+	for (i = 0; i < 5; i++)
+		rowv_fill(&rows[i], i == 2 ? 5 : 200 + i, orm_text("dup"));
+	assert_orm_rc(db, orm_model_insert_many(rows, 5, db, &rowv_model), ORM_EUNIQUE);
+	assert_int_equal(count_rows("SELECT COUNT(*) FROM mdl_rows"), N + 3);
+	for (i = 0; i < 5; i++) {
+		assert_false(rows[i].orm.flags & ORM_STATE_PERSISTED);
+		orm_model_clear(&rows[i], &rowv_model);
+	}
+	assert_orm_ok(db, orm_exec(db, "DROP TABLE mdl_rows"));
+}
+
 /* ------------------------------------------------------------------ */
 /* associations                                                       */
 
@@ -1998,6 +2169,7 @@ int main(void)
 		cmocka_unit_test_setup(test_update_refused, clean),
 		cmocka_unit_test_setup(test_model_statements_after_eviction, clean),
 		cmocka_unit_test_setup(test_insert_many_fills, clean),
+		cmocka_unit_test_setup(test_insert_many_rows, clean),
 		cmocka_unit_test_setup(test_fetch_not_found, clean),
 		cmocka_unit_test_setup(test_fetch_by_query, clean),
 		cmocka_unit_test_setup(test_null_handling, clean),

@@ -143,6 +143,17 @@ typedef struct orm_driver {
 	 * by it.
 	 */
 	int64_t (*row_count)(orm_stmt *stmt);
+	/**
+	 * The most rows of parameters one execute of the connection's
+	 * statements can carry: when it is above 1, the core may bind
+	 * several rows to a statement written for one row (a bulk insert
+	 * does), and execute() then runs the statement once per row in one
+	 * request (orm_sys_stmt_rows(); the values are row after row in
+	 * orm_sys_stmt_params()), with the rows any of them return in one
+	 * result. Optional (NULL or 1: one row per execute). MariaDB: array
+	 * binding, when the server supports bulk operations.
+	 */
+	int (*array_rows)(orm_conn *conn);
 } orm_driver;
 
 /* Accessors for drivers. */
@@ -158,6 +169,12 @@ ORM_EXTERN(void) orm_sys_stmt_set_data(orm_stmt *stmt, void *data);
 ORM_EXTERN(orm_conn *) orm_sys_stmt_conn(const orm_stmt *stmt);
 /** Bound parameters (nparams of them; unbound ones are ORM_TYPE_NULL). */
 ORM_EXTERN(const orm_value *) orm_sys_stmt_params(const orm_stmt *stmt, int *nparams);
+/**
+ * Rows of parameters bound: 1, or more when the driver's array_rows()
+ * allowed it; orm_sys_stmt_params() then holds nparams values per row,
+ * row after row.
+ */
+ORM_EXTERN(int) orm_sys_stmt_rows(const orm_stmt *stmt);
 
 /** Error classes a driver may report with orm_sys_error(). */
 typedef struct orm_sys_errinfo {
