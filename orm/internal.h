@@ -112,6 +112,7 @@ struct orm_stmt {
 	char *sql;          /* native SQL as prepared */
 	int nparams;        /* parameters of one row */
 	int nrows;          /* rows of parameters bound: 1, more only for orm__stmt_set_rows() */
+	int nslots;         /* nparams * nrows: the bindable slots */
 	int cap;            /* slots allocated in params and owned (>= nparams * nrows) */
 	orm_value *params;  /* nparams * nrows values, row after row */
 	char **owned;       /* copies made for ORM_BIND_COPY, per slot (NULL where none) */

@@ -99,6 +99,7 @@ static int stmt_create(orm_stmt **out, orm_conn *conn, const char *sql)
 	st->sql = native.ptr; /* handed over */
 	st->nparams = n;
 	st->nrows = 1;
+	st->nslots = n;
 	st->cap = n;
 	st->ncols = -1;
 	st->state = ORM__ST_READY;
@@ -293,10 +294,10 @@ static int bind_slot(orm_stmt *st, int idx)
 {
 	if (!st)
 		return ORM_EINVAL;
-	if (idx < 1 || idx > st->nparams * st->nrows)
+	if (idx < 1 || idx > st->nslots)
 		return orm__err(st->conn, ORM_EINVAL,
 				"bind index %d out of range (the statement has %d parameter%s)",
-				idx, st->nparams * st->nrows, st->nparams * st->nrows == 1 ? "" : "s");
+				idx, st->nslots, st->nslots == 1 ? "" : "s");
 	if (st->state != ORM__ST_READY)
 		orm_stmt_reset(st);
 	param_disown(st, idx - 1);
@@ -499,19 +500,21 @@ int orm_stmt_reset(orm_stmt *stmt)
 
 int orm_stmt_clear_bindings(orm_stmt *stmt)
 {
-	int i;
+	int i, n;
 
 	if (!stmt)
 		return ORM_EINVAL;
 	if (stmt->state != ORM__ST_READY)
 		orm_stmt_reset(stmt);
-	for (i = 0; i < stmt->nparams * stmt->nrows; i++) {
+	n = stmt->nslots;
+	for (i = 0; i < n; i++) {
 		param_disown(stmt, i);
 		stmt->params[i].type = ORM_TYPE_NULL; /* orm_null(), without the call */
 		stmt->params[i].u.s.ptr = NULL;
 		stmt->params[i].u.s.len = 0;
 	}
 	stmt->nrows = 1;
+	stmt->nslots = stmt->nparams;
 	return 0;
 }
 
@@ -567,6 +570,7 @@ int orm__stmt_set_rows(orm_stmt *stmt, size_t nrows)
 		stmt->cap = (int)need;
 	}
 	stmt->nrows = (int)nrows;
+	stmt->nslots = (int)need;
 	return 0;
 }
 
