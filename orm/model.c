@@ -1553,7 +1553,6 @@ int orm_model_insert(void *obj, orm_conn *conn, const orm_model *m)
 /* ------------------------------------------------------------------ */
 /* update, fetch, destroy                                             */
 
-/* " WHERE pk1 = ? AND pk2 = ?" into b; checks the key is set (b NULL: only that). */
 /* The errors of a key that is NULL in obj, or of a model without one. */
 static int pk_null_err(orm_conn *conn, const orm_model *m, size_t i, const char *fn)
 {
@@ -1565,6 +1564,7 @@ static int no_pk_err(orm_conn *conn, const orm_model *m, const char *fn)
 	return orm__err(conn, ORM_EINVAL, "%s: model %s has no primary key field (ORM_PK)", fn, mname(m));
 }
 
+/* " WHERE pk1 = ? AND pk2 = ?" into b; checks the key is set (b NULL: only that). */
 static int where_pk(orm_conn *conn, struct orm__sqlb *b, const orm_model *m, const void *obj,
 		    const char *fn)
 {

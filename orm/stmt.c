@@ -542,12 +542,12 @@ int orm__stmt_rows_uniform(const orm_stmt *stmt)
 int orm__stmt_set_rows(orm_stmt *stmt, size_t nrows)
 {
 	orm_conn *conn = stmt->conn;
-	int max = conn->drv->array_rows ? conn->drv->array_rows(conn) : 1, i;
+	int max = orm__conn_array_rows(conn), i;
 	size_t need;
 
-	if (nrows < 1 || nrows > (size_t)(max > 1 ? max : 1) || stmt->nparams < 1)
+	if (nrows < 1 || nrows > (size_t)max || stmt->nparams < 1)
 		return orm__err(conn, ORM_EINVAL, "%zu rows of parameters: the %s driver takes at most %d",
-				nrows, conn->drv->name, max > 1 ? max : 1);
+				nrows, conn->drv->name, max);
 	orm_stmt_clear_bindings(stmt);
 	need = (size_t)stmt->nparams * nrows;
 	if (need > (size_t)stmt->cap) {
@@ -556,11 +556,10 @@ int orm__stmt_set_rows(orm_stmt *stmt, size_t nrows)
 
 		if (need > (size_t)INT_MAX / 2)
 			return orm__err(conn, ORM_ENOMEM, "%zu rows of parameters: too many", nrows);
-		p = orm__realloc(stmt->params, need * sizeof(*p));
-		if (p)
-			stmt->params = p;
-		o = p ? orm__realloc(stmt->owned, need * sizeof(*o)) : NULL;
-		if (!o)
+		if (!(p = orm__realloc(stmt->params, need * sizeof(*p))))
+			return orm__err(conn, ORM_ENOMEM, "out of memory binding %zu rows", nrows);
+		stmt->params = p;
+		if (!(o = orm__realloc(stmt->owned, need * sizeof(*o))))
 			return orm__err(conn, ORM_ENOMEM, "out of memory binding %zu rows", nrows);
 		stmt->owned = o;
 		for (i = stmt->cap; i < (int)need; i++) {

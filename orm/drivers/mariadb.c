@@ -1559,21 +1559,23 @@ static int my_array_grow(my_stmt_data *s, int nrows)
 		return 0;
 	for (i = 0; i < s->nparams; i++) {
 		my_acol *a = &s->acol[i];
-		void *fix = orm__realloc(a->fix, (size_t)nrows * sizeof(long long));
+		void *fix;
 		const char **ptr;
 		unsigned long *len;
 		char *ind;
 
-		if (fix)
-			a->fix = fix;
-		ptr = fix ? orm__realloc(a->ptr, (size_t)nrows * sizeof(*ptr)) : NULL;
-		if (ptr)
-			a->ptr = ptr;
-		len = ptr ? orm__realloc(a->len, (size_t)nrows * sizeof(*len)) : NULL;
-		if (len)
-			a->len = len;
-		ind = len ? orm__realloc(a->ind, (size_t)nrows) : NULL;
-		if (!ind)
+		/* each array is kept as soon as it has grown: a later failure
+		 * leaves it larger than acap says, which is harmless */
+		if (!(fix = orm__realloc(a->fix, (size_t)nrows * sizeof(long long))))
+			return ORM_ENOMEM;
+		a->fix = fix;
+		if (!(ptr = orm__realloc(a->ptr, (size_t)nrows * sizeof(*ptr))))
+			return ORM_ENOMEM;
+		a->ptr = ptr;
+		if (!(len = orm__realloc(a->len, (size_t)nrows * sizeof(*len))))
+			return ORM_ENOMEM;
+		a->len = len;
+		if (!(ind = orm__realloc(a->ind, (size_t)nrows)))
 			return ORM_ENOMEM;
 		a->ind = ind;
 		orm__free(a->tbuf); /* made again at the new size when needed */

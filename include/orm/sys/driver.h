@@ -150,7 +150,8 @@ typedef struct orm_driver {
 	 * does), and execute() then runs the statement once per row in one
 	 * request (orm_sys_stmt_rows(); the values are row after row in
 	 * orm_sys_stmt_params()), with the rows any of them return in one
-	 * result. Optional (NULL or 1: one row per execute). MariaDB: array
+	 * result. The core binds such rows only when each parameter's
+	 * non-NULL values have one type over them. Optional (NULL or 1: one row per execute). MariaDB: array
 	 * binding, when the server supports bulk operations.
 	 */
 	int (*array_rows)(orm_conn *conn);
