@@ -982,9 +982,8 @@ static int insert_many(orm_conn *conn, const orm_model *m, char *items, size_t n
 			flush = cnt > 0;
 			obj = NULL;
 		} else if (r < n) {
-			if ((fill && (rc = orm__mdl_insert_fill(conn, m, obj)) < 0) ||
-			    (rc = orm__mdl_insert_plan(conn, m, obj, next->incl, &next->nincl, next->ret,
-						       &next->nret)) < 0) {
+			if ((rc = orm__mdl_insert_plan(conn, m, obj, fill, next->incl, &next->nincl,
+						       next->ret, &next->nret)) < 0) {
 				char msg[512];
 				snprintf(msg, sizeof(msg), "%s", orm_conn_errmsg(conn));
 				orm__err(conn, rc, "row %zu: %s", r, msg);

@@ -106,6 +106,19 @@ struct orm_conn {
 	size_t msql_count;
 };
 
+/*
+ * ORM__NOINLINE keeps a rarely taken part of a hot function out of line,
+ * ORM__COLD also marks it unlikely (its code goes to .text.unlikely): the
+ * code a save or a fetch runs every time then spans fewer cache lines.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+# define ORM__NOINLINE __attribute__((noinline))
+# define ORM__COLD __attribute__((noinline, cold))
+#else
+# define ORM__NOINLINE
+# define ORM__COLD
+#endif
+
 struct orm_stmt {
 	orm_conn *conn;
 	void *driver_data;
@@ -124,6 +137,20 @@ struct orm_stmt {
 };
 
 enum { ORM__ST_READY = 0, ORM__ST_RUNNING = 1, ORM__ST_DONE = 2 };
+
+/*
+ * The value slot of 1-based parameter idx when a bind needs none of the
+ * public binders' work (the index is in range, the statement is ready,
+ * the slot holds no copy of its own), else NULL: the caller then binds
+ * through orm_bind_*(). The model layer binds a statement it has just
+ * prepared this way, a value per field per save.
+ */
+static inline orm_value *orm__stmt_slot(orm_stmt *st, int idx)
+{
+	if (idx < 1 || idx > st->nslots || st->state != ORM__ST_READY || st->owned[idx - 1])
+		return NULL;
+	return &st->params[idx - 1];
+}
 
 /* Finalize every statement in the connection's cache (orm_close). */
 void orm__stmt_cache_free(orm_conn *conn);

@@ -330,17 +330,26 @@ int orm__mdl_bind_field(orm_stmt *st, int idx, const orm_model *m, size_t i, con
 {
 	const orm_field *f = &m->fields[i];
 	const void *p = orm__mdl_member(f, obj);
+	orm_value *slot = orm__stmt_slot(st, idx);
 	const char *c;
+	int64_t iv;
 	orm_value v;
 
-	/* the common types bound straight from the member (orm__mdl_is_null()
-	 * and orm__mdl_value() unrolled: this runs for every field saved) */
+	/* the common types bound straight from the member, into the
+	 * parameter's slot when it allows (orm__mdl_is_null(), orm__mdl_value()
+	 * and the binders unrolled: this runs for every field saved) */
 	switch (f->ctype) {
 	case ORM_CT_STR:
 		if (is_text_type(f->type) && f->type != ORM_TYPE_TEXT)
 			break; /* a date, a JSON text, ...: bound with its type below */
-		c = *(const char *const *)p;
-		return c ? orm_bind_text(st, idx, c, -1, ORM_BIND_STATIC) : orm_bind_null(st, idx);
+		if (!(c = *(const char *const *)p))
+			return orm_bind_null(st, idx);
+		if (!slot)
+			return orm_bind_text(st, idx, c, -1, ORM_BIND_STATIC);
+		slot->type = ORM_TYPE_TEXT;
+		slot->u.s.ptr = c;
+		slot->u.s.len = strlen(c);
+		return 0;
 	case ORM_CT_INT64:
 	case ORM_CT_INT32:
 	case ORM_CT_BOOL:
@@ -348,11 +357,16 @@ int orm__mdl_bind_field(orm_stmt *st, int idx, const orm_model *m, size_t i, con
 		if (MDL_BIT_GET(orm__mdl_state(m, obj), null, i))
 			return orm_bind_null(st, idx);
 		switch (f->ctype) {
-		case ORM_CT_INT64: return orm_bind_int(st, idx, *(const int64_t *)p);
-		case ORM_CT_INT32: return orm_bind_int(st, idx, *(const int32_t *)p);
+		case ORM_CT_INT64: iv = *(const int64_t *)p; break;
+		case ORM_CT_INT32: iv = *(const int32_t *)p; break;
 		case ORM_CT_BOOL: return orm_bind_bool(st, idx, *(const _Bool *)p);
 		default: return orm_bind_double(st, idx, *(const double *)p);
 		}
+		if (!slot)
+			return orm_bind_int(st, idx, iv);
+		slot->type = ORM_TYPE_INT;
+		slot->u.i = iv;
+		return 0;
 	default:
 		break;
 	}
@@ -778,6 +792,36 @@ int orm_model_changed_at(void *obj, const orm_model *m, size_t offset)
 	return 0;
 }
 
+/*
+ * orm_model_set_text_at() of a string into a char * field: what
+ * orm__mdl_store_value() and put_bytes() do for it, in one short path
+ * (a program sets its text fields before every save). The object's own
+ * string is reused when the text fits; else a new one is made, then the
+ * old one freed (s may point into it).
+ */
+static int set_str(const orm_model *m, size_t i, void *obj, const char *s)
+{
+	orm_model_state *st = orm__mdl_state(m, obj);
+	char **p = (char **)orm__mdl_member(&m->fields[i], obj);
+	char *old = *p, *c;
+	size_t len = strlen(s);
+
+	if (old && MDL_BIT_GET(st, owned, i) && OWNED_CAP(strlen(old)) >= len) {
+		memmove(old, s, len + 1);
+	} else {
+		if (len > SIZE_MAX - OWNED_ALIGN - 1 || !(c = orm__malloc(OWNED_CAP(len) + 1)))
+			return ORM_ENOMEM;
+		memcpy(c, s, len + 1);
+		if (MDL_BIT_GET(st, owned, i))
+			orm__free(old);
+		MDL_BIT_SET(st, owned, i);
+		*p = c;
+	}
+	MDL_BIT_CLR(st, null, i);
+	MDL_BIT_SET(st, dirty, i);
+	return 0;
+}
+
 int orm_model_set_text_at(void *obj, const orm_model *m, size_t offset, const char *s)
 {
 	int i = field_at(m, offset), rc;
@@ -785,8 +829,10 @@ int orm_model_set_text_at(void *obj, const orm_model *m, size_t offset, const ch
 
 	if (!obj || i < 0)
 		return ORM_EINVAL;
-	if (m->fields[i].ctype != ORM_CT_STR && m->fields[i].ctype != ORM_CT_CHARS &&
-	    m->fields[i].ctype != ORM_CT_VALUE)
+	if (s && m->fields[i].ctype == ORM_CT_STR)
+		return set_str(m, (size_t)i, obj, s);
+	if (m->fields[i].ctype != ORM_CT_CHARS && m->fields[i].ctype != ORM_CT_VALUE &&
+	    m->fields[i].ctype != ORM_CT_STR)
 		return ORM_EINVAL;
 	v = s ? orm_text(s) : orm_null();
 	if (s && m->fields[i].ctype == ORM_CT_VALUE && is_text_type(m->fields[i].type))
@@ -1151,7 +1197,7 @@ static int set_uuid(const orm_model *m, size_t i, void *obj)
 	return orm__mdl_store_value(m, i, obj, &v, NULL);
 }
 
-/* Whether orm__mdl_insert_fill() may write field f: a timestamp, a UUID,
+/* Whether an insert may fill field f (fill_field()): a timestamp, a UUID,
  * or a default on a field the database does not number itself. */
 static int field_fillable(const orm_field *f)
 {
@@ -1171,48 +1217,45 @@ int orm__mdl_needs_fill(const orm_model *m)
 	return 0;
 }
 
-int orm__mdl_insert_fill(orm_conn *conn, const orm_model *m, void *obj)
+/* The fill of field i for an insert (field_fillable(): a timestamp, a
+ * UUID, a default), when the object leaves it empty. */
+static int fill_field(orm_conn *conn, const orm_model *m, size_t i, void *obj)
+{
+	const orm_field *f = &m->fields[i];
+	int dirty = MDL_BIT_GET(orm__mdl_state(m, obj), dirty, i), rc;
+
+	if ((f->flags & (ORM_CREATED_AT | ORM_UPDATED_AT)) && !dirty && is_empty(m, i, obj)) {
+		if ((rc = set_now(m, i, obj)) < 0)
+			return orm__err(conn, rc, "model %s: cannot set timestamp field %s", mname(m),
+					f->name);
+	} else if ((f->flags & ORM_UUID) && is_empty(m, i, obj)) {
+		if ((rc = set_uuid(m, i, obj)) < 0)
+			return orm__err(conn, rc, "model %s: cannot generate a UUID for field %s",
+					mname(m), f->name);
+	} else if (f->defval && !dirty && !(f->flags & ORM_AUTO) && is_empty(m, i, obj)) {
+		orm_value v = orm_text(f->defval);
+		if (is_text_type(f->type))
+			v.type = f->type;
+		if ((rc = orm__mdl_store_value(m, i, obj, &v, NULL)) < 0)
+			return orm__err(conn, rc, "model %s: default \"%s\" of field %s does not fit it",
+					mname(m), f->defval, f->name);
+	}
+	return 0;
+}
+
+int orm__mdl_insert_plan(orm_conn *conn, const orm_model *m, void *obj, int fill, int *incl,
+			 size_t *nincl, int *ret, size_t *nret)
 {
 	orm_model_state *s = orm__mdl_state(m, obj);
 	size_t i;
 	int rc;
 
-	for (i = 0; i < m->nfields; i++) {
-		const orm_field *f = &m->fields[i];
-		int dirty = MDL_BIT_GET(s, dirty, i);
-
-		if (!field_fillable(f))
-			continue;
-		if ((f->flags & (ORM_CREATED_AT | ORM_UPDATED_AT)) && !dirty && is_empty(m, i, obj)) {
-			if ((rc = set_now(m, i, obj)) < 0)
-				return orm__err(conn, rc, "model %s: cannot set timestamp field %s",
-						mname(m), f->name);
-		} else if ((f->flags & ORM_UUID) && is_empty(m, i, obj)) {
-			if ((rc = set_uuid(m, i, obj)) < 0)
-				return orm__err(conn, rc, "model %s: cannot generate a UUID for field %s",
-						mname(m), f->name);
-		} else if (f->defval && !dirty && !(f->flags & ORM_AUTO) && is_empty(m, i, obj)) {
-			orm_value v = orm_text(f->defval);
-			if (is_text_type(f->type))
-				v.type = f->type;
-			if ((rc = orm__mdl_store_value(m, i, obj, &v, NULL)) < 0)
-				return orm__err(conn, rc, "model %s: default \"%s\" of field %s does not fit it",
-						mname(m), f->defval, f->name);
-		}
-	}
-	return 0;
-}
-
-int orm__mdl_insert_plan(orm_conn *conn, const orm_model *m, void *obj, int *incl, size_t *nincl,
-			 int *ret, size_t *nret)
-{
-	orm_model_state *s = orm__mdl_state(m, obj);
-	size_t i;
-
 	*nincl = *nret = 0;
 	for (i = 0; i < m->nfields; i++) {
 		const orm_field *f = &m->fields[i];
 
+		if (fill && field_fillable(f) && (rc = fill_field(conn, m, i, obj)) < 0)
+			return rc;
 		if (f->flags & ORM_PIVOT)
 			continue;
 		if (f->flags & ORM_READONLY) {
@@ -1446,6 +1489,48 @@ static int mariadb_auto_increment(orm_conn *conn, const orm_model *m, int kf, co
 	return yes && !b.oom;
 }
 
+/* A MariaDB INSERT that stored no AUTO_INCREMENT value for key field kf:
+ * the table changed since the proof, so the proofs are forgotten. */
+static ORM__COLD int no_insert_id(orm_conn *conn, const orm_model *m, size_t kf)
+{
+	orm__msql_free(conn);
+	return orm__err(conn, ORM_ERROR,
+			"model %s: the INSERT stored no AUTO_INCREMENT value for %s (was the table "
+			"altered?); the row was written without its id",
+			mname(m), m->fields[kf].name);
+}
+
+/*
+ * The statement of a save whose INSERT text is not in the model statement
+ * cache yet: the text is built, kept for the next saves, and prepared.
+ * Out of line: a save runs it once per connection and field set.
+ * @return 0, or an error reported with the model's context.
+ */
+static ORM__NOINLINE int insert_sql_prepare(orm_stmt **st, orm_conn *conn, const orm_model *m,
+					    const struct msql_key *key, int rowid_key, const int *incl,
+					    size_t nincl, const int *ret, size_t nret)
+{
+	orm_dialect d = orm_conn_dialect(conn);
+	struct orm__sqlb b;
+	int rc;
+
+	orm__sqlb_init(&b);
+	insert_head(&b, d, m, incl, nincl);
+	if (nincl > 0 || d == ORM_DIALECT_MARIADB)
+		insert_row(&b, nincl);
+	if (!rowid_key)
+		returning(&b, d, m, ret, nret);
+	if (b.oom) {
+		rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
+	} else {
+		orm__msql_add(conn, key, b.p);
+		if ((rc = orm__msql_prepare(st, conn, NULL, b.p)) < 0)
+			orm__mdl_fail(conn, m, rc, "insert");
+	}
+	orm__sqlb_dispose(&b);
+	return rc;
+}
+
 /* orm_model_insert() past its argument checks (orm_model_save made them). */
 static int model_insert(void *obj, orm_conn *conn, const orm_model *m)
 {
@@ -1453,15 +1538,12 @@ static int model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	size_t nincl, nret, k;
 	struct msql_key key;
 	struct orm__msql *hit;
-	struct orm__sqlb b;
 	orm_stmt *st = NULL;
 	orm_dialect d;
 	int rc, rowid_key;
 
 	d = orm_conn_dialect(conn);
-	if ((rc = orm__mdl_insert_fill(conn, m, obj)) < 0)
-		return rc;
-	if ((rc = orm__mdl_insert_plan(conn, m, obj, incl, &nincl, ret, &nret)) < 0)
+	if ((rc = orm__mdl_insert_plan(conn, m, obj, 1, incl, &nincl, ret, &nret)) < 0)
 		return rc;
 	/*
 	 * SQLite: when the only value to read back is the ORM_AUTO key (the
@@ -1480,21 +1562,12 @@ static int model_insert(void *obj, orm_conn *conn, const orm_model *m)
 	if (d == ORM_DIALECT_MARIADB && conn->drv->stmt_insert_id &&
 	    orm__mdl_lone_auto_key(m, ret, nret))
 		rowid_key = mariadb_auto_increment(conn, m, ret[0], incl, nincl);
-	orm__sqlb_init(&b);
 	orm__msql_key(&key, m, rowid_key ? MSQL_INSERT_ROWID : MSQL_INSERT, incl, nincl, ret, rowid_key ? 0 : nret);
-	if (!(hit = orm__msql_find(conn, &key))) {
-		insert_head(&b, d, m, incl, nincl);
-		if (nincl > 0 || d == ORM_DIALECT_MARIADB)
-			insert_row(&b, nincl);
-		if (!rowid_key)
-			returning(&b, d, m, ret, nret);
-		if (b.oom) {
-			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-			goto out;
-		}
-		orm__msql_add(conn, &key, b.p);
-	}
-	if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0)
+	if ((hit = orm__msql_find(conn, &key)) != NULL)
+		rc = orm__msql_prepare(&st, conn, hit, NULL);
+	else if ((rc = insert_sql_prepare(&st, conn, m, &key, rowid_key, incl, nincl, ret, nret)) < 0)
+		return rc; /* reported */
+	if (rc < 0)
 		goto fail;
 	for (k = 0; k < nincl; k++)
 		if ((rc = orm__mdl_bind_field(st, (int)k + 1, m, (size_t)incl[k], obj)) < 0)
@@ -1517,16 +1590,12 @@ static int model_insert(void *obj, orm_conn *conn, const orm_model *m)
 		id.type = ORM_TYPE_INT;
 		if (d == ORM_DIALECT_MARIADB)
 			rc = conn->drv->stmt_insert_id(st, &id.u.i);
+		else if (conn->drv->last_insert_id) /* the connection is open: it ran st */
+			rc = conn->drv->last_insert_id(conn, &id.u.i);
 		else
-			rc = orm_last_insert_id(conn, &id.u.i);
-		if (rc == 0 && id.u.i == 0) {
-			/* the table changed since the proof: forget the proofs */
-			orm__msql_free(conn);
-			rc = orm__err(conn, ORM_ERROR,
-				      "model %s: the INSERT stored no AUTO_INCREMENT value for %s (was "
-				      "the table altered?); the row was written without its id",
-				      mname(m), m->fields[ret[0]].name);
-		}
+			rc = orm_last_insert_id(conn, &id.u.i); /* reports it unsupported */
+		if (rc == 0 && id.u.i == 0)
+			rc = no_insert_id(conn, m, (size_t)ret[0]);
 		if (rc < 0 || (rc = orm__mdl_store_value(m, (size_t)ret[0], obj, &id, NULL)) < 0)
 			goto out;
 	}
@@ -1537,7 +1606,6 @@ fail:
 	orm__mdl_fail(conn, m, rc, "insert");
 out:
 	orm_stmt_free(st);
-	orm__sqlb_dispose(&b);
 	return rc;
 }
 

@@ -186,17 +186,16 @@ void orm__sqlb_puts(struct orm__sqlb *b, const char *s);
 void orm__sqlb_ident(struct orm__sqlb *b, orm_dialect d, const char *ident);
 
 /*
- * Prepare-insert pieces shared by single and bulk inserts: apply
- * defaults, timestamps and UUIDs to obj; fill `incl` (fields written)
- * and `ret` (fields read back) as index lists. Returns 0 or an error
- * naming the field (ENOTNULL for a NULL in a non-nullable field).
+ * Prepare-insert pieces shared by single and bulk inserts: when `fill`,
+ * apply defaults, timestamps and UUIDs to obj's empty fields; fill
+ * `incl` (fields written) and `ret` (fields read back) as index lists.
+ * Returns 0 or an error naming the field (ENOTNULL for a NULL in a
+ * non-nullable field).
  */
-int orm__mdl_insert_plan(orm_conn *conn, const orm_model *m, void *obj, int *incl, size_t *nincl,
-			 int *ret, size_t *nret);
-/* Prepare obj for insert (defaults, timestamps, uuid); no checks. */
-int orm__mdl_insert_fill(orm_conn *conn, const orm_model *m, void *obj);
-/* Whether orm__mdl_insert_fill() can change anything in an object of m
- * (a timestamp, UUID or default field): a bulk insert asks once. */
+int orm__mdl_insert_plan(orm_conn *conn, const orm_model *m, void *obj, int fill, int *incl,
+			 size_t *nincl, int *ret, size_t *nret);
+/* Whether orm__mdl_insert_plan() with `fill` can change anything in an
+ * object of m (a timestamp, UUID or default field): a bulk insert asks once. */
 int orm__mdl_needs_fill(const orm_model *m);
 
 /* ---- query builder splicing ---- */

@@ -26,6 +26,7 @@ struct sqlite_stmt {
 	int stepped;         /* stepped since the last execute: SQLite re-prepares only
 				before a run's first row, so the hints hold until then */
 	int needs_reset;     /* sqlite3_step() ran since the last sqlite3_reset() */
+	int nbind;           /* sqlite3_bind_parameter_count() (a re-prepare keeps it) */
 	int64_t changes;
 	int64_t total_before;
 	int ncols;
@@ -489,6 +490,7 @@ static int sqlite_prepare(orm_conn *conn, orm_stmt *stmt, const char *sql, int n
 		stmt_data_free(ss);
 		return orm__err(conn, ORM_ENOMEM, "out of memory preparing a statement");
 	}
+	ss->nbind = sqlite3_bind_parameter_count(ss->st);
 	orm_sys_stmt_set_data(stmt, ss);
 	return 0;
 }
@@ -496,13 +498,53 @@ static int sqlite_prepare(orm_conn *conn, orm_stmt *stmt, const char *sql, int n
 static int canonical_form(orm_type type, const char *v, size_t len, char *tmp, size_t cap,
 			  size_t *outlen);
 
+/*
+ * Bind a value of the types sqlite_execute() leaves out of its loop
+ * (booleans, doubles, blobs, timestamps with a zone, UUIDs, the text-form
+ * types): kept apart so that the loop every save runs stays short.
+ */
+static ORM__NOINLINE int bind_other(sqlite3_stmt *st, int idx, const orm_value *v)
+{
+	switch (v->type) {
+	case ORM_TYPE_BOOL:
+		return sqlite3_bind_int(st, idx, v->u.b ? 1 : 0);
+	case ORM_TYPE_DOUBLE:
+		return sqlite3_bind_double(st, idx, v->u.d);
+	case ORM_TYPE_BLOB:
+		if (v->u.s.len == 0)
+			return sqlite3_bind_zeroblob(st, idx, 0);
+		return sqlite3_bind_blob64(st, idx, v->u.s.ptr, v->u.s.len, SQLITE_STATIC);
+	case ORM_TYPE_TIMESTAMPTZ:
+	case ORM_TYPE_UUID: {
+		char tmp[64];
+		size_t tn;
+		if (v->u.s.ptr && canonical_form(v->type, v->u.s.ptr, v->u.s.len, tmp, sizeof(tmp), &tn))
+			return sqlite3_bind_text64(st, idx, tmp, tn, SQLITE_TRANSIENT, SQLITE_UTF8);
+	}
+		/* fall through */
+	default: /* the text-form types */
+		return sqlite3_bind_text64(st, idx, v->u.s.ptr ? v->u.s.ptr : "", v->u.s.len,
+					   SQLITE_STATIC, SQLITE_UTF8);
+	}
+}
+
+static ORM__COLD int bind_failed(orm_conn *conn, int rc, int i)
+{
+	orm_sys_errinfo info;
+
+	memset(&info, 0, sizeof(info));
+	info.code = map_code(rc, 0);
+	info.native_code = rc;
+	info.offset = -1;
+	return orm_sys_error(conn, &info, "cannot bind parameter %d: %s", i, sqlite3_errstr(rc));
+}
+
 static int sqlite_execute(orm_stmt *stmt)
 {
 	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
 	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	sqlite3 *db = conn_db(conn);
 	const orm_value *params;
-	int n, i, rc = SQLITE_OK, have;
+	int n, i, rc = SQLITE_OK;
 
 	if (ss->needs_reset) { /* the core's reset usually did it already */
 		sqlite3_reset(ss->st);
@@ -510,59 +552,25 @@ static int sqlite_execute(orm_stmt *stmt)
 	}
 	ss->stepped = 0;
 	params = orm_sys_stmt_params(stmt, &n);
-	have = sqlite3_bind_parameter_count(ss->st);
-	if (n > have)
-		n = have;
+	if (n > ss->nbind)
+		n = ss->nbind;
 	for (i = 0; i < n && rc == SQLITE_OK; i++) {
 		const orm_value *v = &params[i];
-		switch (v->type) {
-		case ORM_TYPE_NULL:
-			rc = sqlite3_bind_null(ss->st, i + 1);
-			break;
-		case ORM_TYPE_BOOL:
-			rc = sqlite3_bind_int(ss->st, i + 1, v->u.b ? 1 : 0);
-			break;
-		case ORM_TYPE_INT:
+
+		if (v->type == ORM_TYPE_TEXT)
+			rc = sqlite3_bind_text64(ss->st, i + 1, v->u.s.ptr ? v->u.s.ptr : "", v->u.s.len,
+						 SQLITE_STATIC, SQLITE_UTF8);
+		else if (v->type == ORM_TYPE_INT)
 			rc = sqlite3_bind_int64(ss->st, i + 1, v->u.i);
-			break;
-		case ORM_TYPE_DOUBLE:
-			rc = sqlite3_bind_double(ss->st, i + 1, v->u.d);
-			break;
-		case ORM_TYPE_BLOB:
-			if (v->u.s.len == 0)
-				rc = sqlite3_bind_zeroblob(ss->st, i + 1, 0);
-			else
-				rc = sqlite3_bind_blob64(ss->st, i + 1, v->u.s.ptr, v->u.s.len,
-							 SQLITE_STATIC);
-			break;
-		case ORM_TYPE_TIMESTAMPTZ:
-		case ORM_TYPE_UUID: {
-			char tmp[64];
-			size_t tn;
-			if (v->u.s.ptr && canonical_form(v->type, v->u.s.ptr, v->u.s.len, tmp,
-							 sizeof(tmp), &tn)) {
-				rc = sqlite3_bind_text64(ss->st, i + 1, tmp, tn, SQLITE_TRANSIENT,
-							 SQLITE_UTF8);
-				break;
-			}
-		}
-			/* fall through */
-		default: /* text and the text-form types */
-			rc = sqlite3_bind_text64(ss->st, i + 1, v->u.s.ptr ? v->u.s.ptr : "",
-						 v->u.s.len, SQLITE_STATIC, SQLITE_UTF8);
-			break;
-		}
+		else if (v->type == ORM_TYPE_NULL)
+			rc = sqlite3_bind_null(ss->st, i + 1);
+		else
+			rc = bind_other(ss->st, i + 1, v);
 	}
-	if (rc != SQLITE_OK) {
-		orm_sys_errinfo info;
-		memset(&info, 0, sizeof(info));
-		info.code = map_code(rc, 0);
-		info.native_code = rc;
-		info.offset = -1;
-		return orm_sys_error(conn, &info, "cannot bind parameter %d: %s", i, sqlite3_errstr(rc));
-	}
+	if (rc != SQLITE_OK)
+		return bind_failed(conn, rc, i);
 	ss->changes = 0;
-	ss->total_before = sqlite3_total_changes64(db);
+	ss->total_before = sqlite3_total_changes64(conn_db(conn));
 	return 0;
 }
 
