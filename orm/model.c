@@ -1501,6 +1501,27 @@ static ORM__COLD int no_insert_id(orm_conn *conn, const orm_model *m, size_t kf)
 }
 
 /*
+ * The end of insert_sql_prepare() and update_sql_prepare(): keep the text
+ * built in b under key, prepare it, and dispose of b. Errors are reported
+ * with the model's context (`what`: "insert", "update").
+ */
+static int keep_and_prepare(orm_stmt **st, orm_conn *conn, const orm_model *m,
+			    const struct msql_key *key, struct orm__sqlb *b, const char *what)
+{
+	int rc;
+
+	if (b->oom) {
+		rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
+	} else {
+		orm__msql_add(conn, key, b->p);
+		if ((rc = orm__msql_prepare(st, conn, NULL, b->p)) < 0)
+			orm__mdl_fail(conn, m, rc, what);
+	}
+	orm__sqlb_dispose(b);
+	return rc;
+}
+
+/*
  * The statement of a save whose INSERT text is not in the model statement
  * cache yet: the text is built, kept for the next saves, and prepared.
  * Out of line: a save runs it once per connection and field set.
@@ -1512,7 +1533,6 @@ static ORM__NOINLINE int insert_sql_prepare(orm_stmt **st, orm_conn *conn, const
 {
 	orm_dialect d = orm_conn_dialect(conn);
 	struct orm__sqlb b;
-	int rc;
 
 	orm__sqlb_init(&b);
 	insert_head(&b, d, m, incl, nincl);
@@ -1520,15 +1540,7 @@ static ORM__NOINLINE int insert_sql_prepare(orm_stmt **st, orm_conn *conn, const
 		insert_row(&b, nincl);
 	if (!rowid_key)
 		returning(&b, d, m, ret, nret);
-	if (b.oom) {
-		rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-	} else {
-		orm__msql_add(conn, key, b.p);
-		if ((rc = orm__msql_prepare(st, conn, NULL, b.p)) < 0)
-			orm__mdl_fail(conn, m, rc, "insert");
-	}
-	orm__sqlb_dispose(&b);
-	return rc;
+	return keep_and_prepare(st, conn, m, key, &b, "insert");
 }
 
 /* orm_model_insert() past its argument checks (orm_model_save made them). */
@@ -1698,6 +1710,52 @@ static void describe_key(const orm_model *m, const void *obj, char *out, size_t 
 }
 
 /* orm_model_update() past its argument checks (orm_model_save made them). */
+/*
+ * The statement of an update whose text is not in the model statement
+ * cache yet (out of line, as insert_sql_prepare()): UPDATE t SET a = ?, ...
+ * WHERE key, or SELECT 1 FROM t WHERE key when no field is written (the
+ * update then checks that the row exists).
+ */
+static ORM__NOINLINE int update_sql_prepare(orm_stmt **st, orm_conn *conn, const orm_model *m,
+					    const struct msql_key *key, const int *set, size_t nset)
+{
+	orm_dialect d = orm_conn_dialect(conn);
+	struct orm__sqlb b;
+	size_t k;
+	int rc;
+
+	orm__sqlb_init(&b);
+	if (nset == 0) {
+		orm__sqlb_puts(&b, "SELECT 1 FROM ");
+		orm__sqlb_ident(&b, d, m->table);
+	} else {
+		orm__sqlb_puts(&b, "UPDATE ");
+		orm__sqlb_ident(&b, d, m->table);
+		orm__sqlb_puts(&b, " SET ");
+		for (k = 0; k < nset; k++) {
+			if (k)
+				orm__sqlb_puts(&b, ", ");
+			orm__sqlb_ident(&b, d, orm__mdl_col(&m->fields[set[k]]));
+			orm__sqlb_puts(&b, " = ?");
+		}
+	}
+	if ((rc = where_pk(conn, &b, m, NULL, "orm_model_update")) < 0) {
+		orm__sqlb_dispose(&b);
+		return rc;
+	}
+	return keep_and_prepare(st, conn, m, key, &b, "update");
+}
+
+/* The error of an update that found no row with obj's key. */
+static ORM__COLD int update_not_found(orm_conn *conn, const orm_model *m, const void *obj)
+{
+	char key[256];
+
+	describe_key(m, obj, key, sizeof(key));
+	return orm__err(conn, ORM_ENOTFOUND, "model %s: no row in %s with %s to update", mname(m),
+			m->table, key);
+}
+
 static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int all[ORM_MODEL_MAX_FIELDS], dset[ORM_MODEL_MAX_FIELDS], pks[ORM_MODEL_MAX_FIELDS];
@@ -1705,14 +1763,10 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 	struct msql_key skey;
 	struct orm__msql *hit;
 	size_t nset = 0, nall = 0, nd = 0, npk = 0, i, k;
-	struct orm__sqlb b;
 	orm_stmt *st = NULL;
 	orm_model_state *s;
-	orm_dialect d;
 	int rc, any_dirty = 0;
-	char key[256];
 
-	d = orm_conn_dialect(conn);
 	s = orm__mdl_state(m, obj);
 	/* one pass over the fields: the key, every writable field, and the
 	 * changed ones with the ORM_UPDATED_AT ones (written when any field
@@ -1750,33 +1804,12 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 	for (k = 0; k < npk; k++)
 		if (orm__mdl_is_null(m, (size_t)pks[k], obj))
 			return pk_null_err(conn, m, (size_t)pks[k], "orm_model_update");
-	orm__sqlb_init(&b);
 	orm__msql_key(&skey, m, MSQL_UPDATE, set, nset, NULL, 0);
-	if (!(hit = orm__msql_find(conn, &skey))) {
-		if (nset == 0) {
-			/* nothing to write: check that the row exists */
-			orm__sqlb_puts(&b, "SELECT 1 FROM ");
-			orm__sqlb_ident(&b, d, m->table);
-		} else {
-			orm__sqlb_puts(&b, "UPDATE ");
-			orm__sqlb_ident(&b, d, m->table);
-			orm__sqlb_puts(&b, " SET ");
-			for (k = 0; k < nset; k++) {
-				if (k)
-					orm__sqlb_puts(&b, ", ");
-				orm__sqlb_ident(&b, d, orm__mdl_col(&m->fields[set[k]]));
-				orm__sqlb_puts(&b, " = ?");
-			}
-		}
-		if ((rc = where_pk(conn, &b, m, NULL, "orm_model_update")) < 0)
-			goto out;
-		if (b.oom) {
-			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-			goto out;
-		}
-		orm__msql_add(conn, &skey, b.p);
-	}
-	if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0)
+	if ((hit = orm__msql_find(conn, &skey)) != NULL)
+		rc = orm__msql_prepare(&st, conn, hit, NULL);
+	else if ((rc = update_sql_prepare(&st, conn, m, &skey, set, nset)) < 0)
+		return rc; /* reported */
+	if (rc < 0)
 		goto fail;
 	for (k = 0; k < nset; k++)
 		if ((rc = orm__mdl_bind_field(st, (int)k + 1, m, (size_t)set[k], obj)) < 0)
@@ -1802,15 +1835,12 @@ static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 	mark_saved(m, obj);
 	goto out;
 notfound:
-	describe_key(m, obj, key, sizeof(key));
-	rc = orm__err(conn, ORM_ENOTFOUND, "model %s: no row in %s with %s to update", mname(m), m->table,
-		      key);
+	rc = update_not_found(conn, m, obj);
 	goto out;
 fail:
 	orm__mdl_fail(conn, m, rc, "update");
 out:
 	orm_stmt_free(st);
-	orm__sqlb_dispose(&b);
 	return rc;
 }
 
