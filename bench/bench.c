@@ -3,12 +3,15 @@
  * through liborm's models, collections and eager loading, and by hand on
  * the raw driver (bench/raw_*.c), on the database given by URL.
  *
- *   bench [-s SCALE] [-r REPS] [--scaling] URL
+ *   bench [-s SCALE] [-r REPS] [--scaling] [--sequential] [--db NAME] URL
  *
  * Each side runs in a forked child, so that its peak memory (ru_maxrss
- * from wait4) is its own; the children of one repetition run one after the
- * other (liborm first in odd repetitions, raw first in even ones) on
- * freshly created tables. The median of REPS repetitions is
+ * from wait4) is its own, on freshly created tables of its own database
+ * (the raw side's is named after URL's: see raw_db()). The two children
+ * of a repetition take turns phase by phase (run_pair(): liborm first in
+ * odd repetitions, raw first in even ones), so that the two times of a
+ * phase are taken close together; --sequential runs one whole side after
+ * the other on URL's database instead. The median of REPS repetitions is
  * printed per phase with the ratio liborm / raw. The exit status is 0 when
  * both sides agree on every phase's row count and checksum, 1 when they
  * do not, 2 on an error.
@@ -371,6 +374,7 @@ static int orm_side(const bench_cfg *cfg, bench_result *res)
 		bench_fail(res, "out of memory");
 		goto out;
 	}
+	bench_gate(PH_INSERT_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (orm_begin(db) < 0)
 		goto orm_err;
@@ -405,6 +409,7 @@ static int orm_side(const bench_cfg *cfg, bench_result *res)
 		static char names[64][32];
 		int64_t done, n, k;
 
+		bench_gate(PH_INSERT_BATCH);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (orm_begin(db) < 0)
 			goto orm_err;
@@ -457,6 +462,7 @@ static int orm_side(const bench_cfg *cfg, bench_result *res)
 	{
 		struct user u = { 0 };
 
+		bench_gate(PH_FETCH_BY_ID);
 		t0 = bench_now(), c0 = bench_cpu();
 		for (i = 0; i < U; i++) {
 			int64_t id = 1 + (i * 7919) % U;
@@ -477,6 +483,7 @@ static int orm_side(const bench_cfg *cfg, bench_result *res)
 	{
 		orm_collection c = ORM_COLLECTION_INIT;
 
+		bench_gate(PH_FETCH_COLLECTION);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (orm_collection_fetch(&c, db, &post_model, NULL) < 0)
 			goto orm_err;
@@ -504,6 +511,7 @@ static int orm_side(const bench_cfg *cfg, bench_result *res)
 
 		orm_query_where(q, "id", "<=", orm_int(U));
 		before = db->stmt_execs;
+		bench_gate(PH_EAGER_LOAD);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (orm_collection_fetch_with(&c, db, &user_model, q, with, 1) < 0) {
 			orm_query_free(q);
@@ -540,6 +548,7 @@ static int orm_side(const bench_cfg *cfg, bench_result *res)
 
 	/* 6. update_models */
 	ph = &res->ph[PH_UPDATE_MODELS];
+	bench_gate(PH_UPDATE_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (orm_begin(db) < 0)
 		goto orm_err;
@@ -637,13 +646,40 @@ static int reset_schema(const bench_cfg *cfg, bench_result *res)
 	return rc;
 }
 
+/* Read a side's result from fd (a whole bench_result); @return 1 when complete. */
+static int read_result(int fd, bench_result *res)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*res)) {
+		ssize_t n = read(fd, (char *)res + got, sizeof(*res) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got == sizeof(*res);
+}
+
+/* The child of one side: run it, hand the result to the parent through fd, exit. */
+static __attribute__((noreturn)) void side_child(const bench_cfg *cfg, side_fn fn, bench_result *res,
+						 int fd)
+{
+	if (fn(cfg, res) < 0)
+		bench_fail(res, "%s side failed", fn == orm_side ? "liborm" : "raw");
+	if (write(fd, res, sizeof(*res)) != (ssize_t)sizeof(*res))
+		_exit(3);
+	_exit(0);
+}
+
 /* Run one side in a child; peak memory in KiB into *maxrss. */
 static int run_side(const bench_cfg *cfg, side_fn fn, bench_result *res, long *maxrss)
 {
 	struct rusage ru;
-	int fds[2], status;
+	int fds[2], status, got;
 	pid_t pid;
-	size_t got = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->ok = 1;
@@ -658,33 +694,165 @@ static int run_side(const bench_cfg *cfg, side_fn fn, bench_result *res, long *m
 		return bench_fail(res, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(fds[0]);
-		if (fn(cfg, res) < 0)
-			bench_fail(res, "%s side failed", fn == orm_side ? "liborm" : "raw");
-		if (write(fds[1], res, sizeof(*res)) != (ssize_t)sizeof(*res))
-			_exit(3);
-		_exit(0);
+		side_child(cfg, fn, res, fds[1]);
 	}
 	close(fds[1]);
-	while (got < sizeof(*res)) {
-		ssize_t n = read(fds[0], (char *)res + got, sizeof(*res) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	got = read_result(fds[0], res);
 	close(fds[0]);
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
-	if (got != sizeof(*res)) {
+	if (!got) {
 		memset(res, 0, sizeof(*res));
+		res->ok = 1;
 		return bench_fail(res, "child died (status %d)", status);
 	}
 	*maxrss = ru.ru_maxrss;
 	if (!res->ok)
 		return -1;
 	return verify_db(cfg, res);
+}
+
+/*
+ * Paired mode (the default): both sides' children are alive at once, each
+ * on its own database, and take turns phase by phase. A side calls
+ * bench_gate() just before it starts timing a phase; the gate tells the
+ * parent the side is ready and waits for its go. The parent lets one side
+ * run the phase, waits until that side reaches its next gate (or ends),
+ * then lets the other side run the same phase. So the two measurements of
+ * a phase are taken within a fraction of a second of each other, where
+ * running one whole side after the other put seconds between them, and on
+ * a shared machine the speed of the CPU drifts over seconds.
+ */
+static int gate_up = -1, gate_down = -1; /* in a side's child: to / from the parent */
+
+/* One byte from fd; 0 at end of file or on an error. */
+static int read_byte(int fd)
+{
+	unsigned char b;
+	ssize_t n;
+
+	while ((n = read(fd, &b, 1)) < 0 && errno == EINTR)
+		;
+	return n == 1;
+}
+
+void bench_gate(int phase)
+{
+	unsigned char b = (unsigned char)phase;
+
+	if (gate_up < 0)
+		return; /* a side running alone */
+	if (write(gate_up, &b, 1) != 1 || !read_byte(gate_down))
+		_exit(4); /* the parent is gone, or stopped the run */
+}
+
+struct side_child {
+	pid_t pid;
+	int res_fd, up_fd, down_fd; /* the parent's ends */
+};
+
+/* Fork the child of one side with its result and gate pipes. @return 0, -1 */
+static int spawn_side(const bench_cfg *cfg, side_fn fn, bench_result *res, struct side_child *ch,
+		      const struct side_child *other)
+{
+	int rp[2], up[2], down[2];
+
+	if (pipe(rp) < 0 || pipe(up) < 0 || pipe(down) < 0)
+		return bench_fail(res, "pipe: %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	ch->pid = fork();
+	if (ch->pid < 0)
+		return bench_fail(res, "fork: %s", strerror(errno));
+	if (ch->pid == 0) {
+		if (other) { /* the other side's pipes are not this child's */
+			close(other->res_fd);
+			close(other->up_fd);
+			close(other->down_fd);
+		}
+		close(rp[0]);
+		close(up[0]);
+		close(down[1]);
+		gate_up = up[1];
+		gate_down = down[0];
+		side_child(cfg, fn, res, rp[1]);
+	}
+	close(rp[1]);
+	close(up[1]);
+	close(down[0]);
+	ch->res_fd = rp[0];
+	ch->up_fd = up[0];
+	ch->down_fd = down[1];
+	return 0;
+}
+
+/*
+ * Run both sides paired (see bench_gate()), side `first` first in every
+ * phase; peak memory of each in KiB into maxrss[]. @return 0, -1
+ */
+static int run_pair(const bench_cfg cfgs[2], const side_fn fns[2], bench_result res[2],
+		    long maxrss[2], int first)
+{
+	struct side_child ch[2];
+	struct rusage ru;
+	int s, k, p, ok = 1, status = 0, done[2] = { 0, 0 }, rc = 0;
+
+	for (s = 0; s < 2; s++) {
+		memset(&res[s], 0, sizeof(res[s]));
+		res[s].ok = 1;
+		ch[s].pid = -1;
+	}
+	for (s = 0; s < 2; s++)
+		if (reset_schema(&cfgs[s], &res[s]) < 0)
+			return -1;
+	if (spawn_side(&cfgs[0], fns[0], &res[0], &ch[0], NULL) < 0)
+		return -1;
+	if (spawn_side(&cfgs[1], fns[1], &res[1], &ch[1], &ch[0]) < 0) {
+		close(ch[0].down_fd); /* the child stops at its first gate */
+		ch[0].down_fd = -1;
+		ok = 0;
+	}
+	/* both ready for the first phase */
+	for (s = 0; s < 2 && ok; s++)
+		ok = read_byte(ch[s].up_fd);
+	for (p = 0; p < NPHASES && ok; p++) {
+		for (k = 0; k < 2 && ok; k++) {
+			unsigned char go = (unsigned char)p;
+
+			s = k ? 1 - first : first;
+			if (write(ch[s].down_fd, &go, 1) != 1) {
+				ok = 0;
+				break;
+			}
+			if (p < NPHASES - 1)
+				ok = read_byte(ch[s].up_fd); /* it finished phase p */
+			else if ((ok = read_result(ch[s].res_fd, &res[s])) != 0)
+				done[s] = 1;
+		}
+	}
+	for (s = 0; s < 2; s++) {
+		if (ch[s].pid < 0)
+			continue;
+		if (ch[s].down_fd >= 0)
+			close(ch[s].down_fd); /* a child still at a gate ends */
+		if (!done[s] && !read_result(ch[s].res_fd, &res[s])) {
+			memset(&res[s], 0, sizeof(res[s]));
+			res[s].ok = 1;
+			bench_fail(&res[s], "child died");
+		}
+		close(ch[s].res_fd);
+		close(ch[s].up_fd);
+		memset(&ru, 0, sizeof(ru));
+		while (wait4(ch[s].pid, &status, 0, &ru) < 0 && errno == EINTR)
+			;
+		maxrss[s] = ru.ru_maxrss;
+	}
+	for (s = 0; s < 2; s++)
+		if (!res[s].ok)
+			rc = -1;
+	for (s = 0; s < 2 && rc == 0; s++)
+		rc = verify_db(&cfgs[s], &res[s]);
+	return rc;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -741,17 +909,36 @@ static int run_scale(const bench_cfg *cfg, orm_dialect d, int reps, bench_summar
 
 		int k;
 
+		long kb[2] = { 0, 0 };
+
 		/* alternate which side goes first, so that neither always meets
 		 * the server's after-effects (checkpoints, vacuum) of the other */
-		for (k = 0; k < 2; k++) {
-			long kb = 0;
+		if (cfg->raw_url) {
+			bench_cfg cfgs[2];
 
-			s = r % 2 ? 1 - k : k;
-			if (run_side(cfg, fns[s], &res[s], &kb) < 0) {
-				fprintf(stderr, "bench: %s side: %s\n", s ? "raw" : "liborm", res[s].err);
+			cfgs[SIDE_ORM] = cfgs[SIDE_RAW] = *cfg;
+			cfgs[SIDE_RAW].url = cfg->raw_url;
+			if (run_pair(cfgs, fns, res, kb, r % 2 ? SIDE_RAW : SIDE_ORM) < 0) {
+				/* a side stopped because the other failed died: say only why */
+				for (s = 0; s < 2; s++)
+					if (!res[s].ok && (strcmp(res[s].err, "child died") || res[1 - s].ok ||
+							   !strcmp(res[1 - s].err, "child died")))
+						fprintf(stderr, "bench: %s side: %s\n", s ? "raw" : "liborm",
+							res[s].err);
 				goto out;
 			}
-			rss[s][r] = (double)kb;
+		} else {
+			for (k = 0; k < 2; k++) {
+				s = r % 2 ? 1 - k : k;
+				if (run_side(cfg, fns[s], &res[s], &kb[s]) < 0) {
+					fprintf(stderr, "bench: %s side: %s\n", s ? "raw" : "liborm",
+						res[s].err);
+					goto out;
+				}
+			}
+		}
+		for (s = 0; s < 2; s++) {
+			rss[s][r] = (double)kb[s];
 			for (p = 0; p < NPHASES; p++) {
 				t[s][p][r] = res[s].ph[p].secs;
 				c[s][p][r] = res[s].ph[p].cpu;
@@ -858,7 +1045,7 @@ static void print_scaling(const bench_cfg *cfg, const bench_summary *s)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench [-s SCALE] [-r REPS] [--scaling] [--db NAME] URL\n");
+	fprintf(stderr, "usage: bench [-s SCALE] [-r REPS] [--scaling] [--sequential] [--db NAME] URL\n");
 }
 
 /*
@@ -913,15 +1100,51 @@ out:
 	return out.ptr;
 }
 
+/*
+ * The raw side's database in paired mode, beside the liborm side's `url`:
+ * for SQLite the file with "-raw" appended to its name; on a server the
+ * database named after url's (or NAME of --db) with "_raw" appended,
+ * created when missing. @return a malloc'd URL, or NULL (reported).
+ */
+static char *raw_db(const char *url, orm_dialect d)
+{
+	const char *host = strstr(url, "://"), *path, *end;
+	char name[256];
+	size_t n;
+
+	if (d == ORM_DIALECT_SQLITE) {
+		orm_buf out = ORM_BUF_INIT;
+
+		n = strcspn(url, "?");
+		orm_buf_put(&out, url, n);
+		orm_buf_puts(&out, "-raw");
+		orm_buf_puts(&out, url + n);
+		return out.ptr;
+	}
+	if (!host || !(path = strchr(host + 3, '/')) || !path[1] || path[1] == '?') {
+		fprintf(stderr, "bench: %s: no database name for the raw side (give --db NAME)\n", url);
+		return NULL;
+	}
+	end = path + 1 + strcspn(path + 1, "?");
+	n = (size_t)(end - path - 1);
+	if (n + sizeof("_raw") > sizeof(name)) {
+		fprintf(stderr, "bench: %s: database name too long\n", url);
+		return NULL;
+	}
+	memcpy(name, path + 1, n);
+	memcpy(name + n, "_raw", sizeof("_raw"));
+	return scratch_db(url, d, name);
+}
+
 int main(int argc, char **argv)
 {
 	bench_cfg cfg = { 0 };
 	bench_summary sum;
 	orm_conn *db = NULL;
 	orm_dialect d;
-	int scale = 1, reps = 1, scaling = 0, i, agree = 1;
+	int scale = 1, reps = 1, scaling = 0, sequential = 0, i, agree = 1;
 	const char *dbname = NULL;
-	char *url = NULL;
+	char *url = NULL, *rawurl = NULL;
 	static const int scales[] = { 1, 10, 50 };
 
 	for (i = 1; i < argc; i++) {
@@ -933,6 +1156,8 @@ int main(int argc, char **argv)
 			dbname = argv[++i];
 		else if (!strcmp(argv[i], "--scaling"))
 			scaling = 1;
+		else if (!strcmp(argv[i], "--sequential"))
+			sequential = 1;
 		else if (argv[i][0] == '-') {
 			usage();
 			return 2;
@@ -959,6 +1184,15 @@ int main(int argc, char **argv)
 			return 2;
 		cfg.url = url;
 	}
+	if (!sequential) {
+		if (!(rawurl = raw_db(cfg.url, d))) {
+			if (d == ORM_DIALECT_SQLITE)
+				fprintf(stderr, "bench: out of memory\n");
+			orm_free(url);
+			return 2;
+		}
+		cfg.raw_url = rawurl;
+	}
 
 	if (!scaling) {
 		set_scale(&cfg, scale);
@@ -981,6 +1215,23 @@ int main(int argc, char **argv)
 	if (orm_open(&db, cfg.url) == 0)
 		drop_schema(db);
 	orm_close(db);
+	if (rawurl) {
+		db = NULL;
+		if (orm_open(&db, rawurl) == 0)
+			drop_schema(db);
+		orm_close(db);
+		if (d == ORM_DIALECT_SQLITE) { /* the file this run made */
+			const char *f = rawurl + strlen("sqlite:");
+			char *path;
+
+			if (!strncmp(f, "//", 2))
+				f += 2;
+			if ((path = strndup(f, strcspn(f, "?"))) != NULL)
+				remove(path);
+			free(path);
+		}
+	}
 	orm_free(url);
+	orm_free(rawurl);
 	return agree ? 0 : 1;
 }

@@ -39,6 +39,7 @@ typedef struct bench_result {
 
 typedef struct bench_cfg {
 	const char *url;
+	const char *raw_url; /* the raw side's database in paired mode; NULL: one side after the other on url */
 	int scale;
 	int64_t U; /* users */
 	int64_t P; /* posts */
@@ -53,6 +54,14 @@ typedef struct bench_cfg {
 #define BENCH_TAG_OF(cfg, p, k) (1 + ((p) * 7 + (k) * 13) % (cfg)->T)
 /* rows per multi-row INSERT of the hand-written side */
 #define BENCH_RAW_BATCH 500
+
+/*
+ * Called by a side just before it starts timing phase `phase` (PH_*).
+ * In paired mode it waits for the parent's go, so that the two sides run
+ * each phase one right after the other (bench.c, run_pair()); a no-op in
+ * a side that runs alone.
+ */
+void bench_gate(int phase);
 
 double bench_now(void);
 /* CPU seconds (user + system) used by this process so far */

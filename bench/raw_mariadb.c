@@ -186,6 +186,7 @@ int bench_raw_mariadb(const bench_cfg *cfg, bench_result *res)
 
 	/* 1. insert_models */
 	ph = &res->ph[PH_INSERT_MODELS];
+	bench_gate(PH_INSERT_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(my, res, "BEGIN") < 0 ||
 	    !(st = prep(my, res, "INSERT INTO users (email, name, age) VALUES (?, ?, ?)")))
@@ -215,6 +216,7 @@ int bench_raw_mariadb(const bench_cfg *cfg, bench_result *res)
 
 	/* 2. insert_batch */
 	ph = &res->ph[PH_INSERT_BATCH];
+	bench_gate(PH_INSERT_BATCH);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(my, res, "BEGIN") < 0)
 		goto out;
@@ -303,6 +305,7 @@ int bench_raw_mariadb(const bench_cfg *cfg, bench_result *res)
 
 	/* 3. fetch_by_id */
 	ph = &res->ph[PH_FETCH_BY_ID];
+	bench_gate(PH_FETCH_BY_ID);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (!(st = prep(my, res, "SELECT id, email, name, age FROM users WHERE id = ?")))
 		goto out;
@@ -333,6 +336,7 @@ int bench_raw_mariadb(const bench_cfg *cfg, bench_result *res)
 		raw_posts c = { 0 };
 		int f;
 
+		bench_gate(PH_FETCH_COLLECTION);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (!(st = prep(my, res, "SELECT id, user_id, title, body FROM posts")) ||
 		    run_query(st, res, o, "iiss") < 0)
@@ -368,6 +372,7 @@ int bench_raw_mariadb(const bench_cfg *cfg, bench_result *res)
 		int f;
 
 		raw_graph_init(&g);
+		bench_gate(PH_EAGER_LOAD);
 		t0 = bench_now(), c0 = bench_cpu();
 		ints[0] = U;
 		bind_int(&binds[0], &ints[0]);
@@ -418,6 +423,7 @@ eager_ok:;
 
 	/* 6. update_models */
 	ph = &res->ph[PH_UPDATE_MODELS];
+	bench_gate(PH_UPDATE_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(my, res, "BEGIN") < 0 ||
 	    !(st = prep(my, res, "UPDATE users SET age = ? WHERE id = ?")))

@@ -108,6 +108,7 @@ int bench_raw_pg(const bench_cfg *cfg, bench_result *res)
 
 	/* 1. insert_models */
 	ph = &res->ph[PH_INSERT_MODELS];
+	bench_gate(PH_INSERT_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(pg, res, "BEGIN") < 0 ||
 	    prep(pg, res, "ins_user", "INSERT INTO users (email, name, age) VALUES ($1, $2, $3) RETURNING id", 3) < 0)
@@ -133,6 +134,7 @@ int bench_raw_pg(const bench_cfg *cfg, bench_result *res)
 
 	/* 2. insert_batch */
 	ph = &res->ph[PH_INSERT_BATCH];
+	bench_gate(PH_INSERT_BATCH);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(pg, res, "BEGIN") < 0)
 		goto out;
@@ -210,6 +212,7 @@ int bench_raw_pg(const bench_cfg *cfg, bench_result *res)
 
 	/* 3. fetch_by_id */
 	ph = &res->ph[PH_FETCH_BY_ID];
+	bench_gate(PH_FETCH_BY_ID);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (prep(pg, res, "get_user", "SELECT id, email, name, age FROM users WHERE id = $1", 1) < 0)
 		goto out;
@@ -243,6 +246,7 @@ int bench_raw_pg(const bench_cfg *cfg, bench_result *res)
 		raw_posts c = { 0 };
 		int row, nrows;
 
+		bench_gate(PH_FETCH_COLLECTION);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (prep(pg, res, "all_posts", "SELECT id, user_id, title, body FROM posts", 0) < 0 ||
 		    !(r = run(pg, res, "all_posts", 0, NULL, PGRES_TUPLES_OK)))
@@ -280,6 +284,7 @@ int bench_raw_pg(const bench_cfg *cfg, bench_result *res)
 
 		snprintf(lim, sizeof(lim), "%" PRId64, U);
 		raw_graph_init(&g);
+		bench_gate(PH_EAGER_LOAD);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (prep(pg, res, "e_users", "SELECT id, email, name, age FROM users WHERE id <= $1 ORDER BY id", 1) < 0 ||
 		    !(r = run(pg, res, "e_users", 1, vals, PGRES_TUPLES_OK)))
@@ -336,6 +341,7 @@ eager_ok:;
 
 	/* 6. update_models */
 	ph = &res->ph[PH_UPDATE_MODELS];
+	bench_gate(PH_UPDATE_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(pg, res, "BEGIN") < 0 ||
 	    prep(pg, res, "upd_user", "UPDATE users SET age = $1 WHERE id = $2", 2) < 0)

@@ -71,6 +71,7 @@ int bench_raw_sqlite(const bench_cfg *cfg, bench_result *res)
 
 	/* 1. insert_models */
 	ph = &res->ph[PH_INSERT_MODELS];
+	bench_gate(PH_INSERT_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(db, res, "BEGIN") < 0 ||
 	    prep(db, res, "INSERT INTO users (email, name, age) VALUES (?, ?, ?)", &st) < 0)
@@ -100,6 +101,7 @@ int bench_raw_sqlite(const bench_cfg *cfg, bench_result *res)
 
 	/* 2. insert_batch */
 	ph = &res->ph[PH_INSERT_BATCH];
+	bench_gate(PH_INSERT_BATCH);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(db, res, "BEGIN") < 0)
 		goto out;
@@ -185,6 +187,7 @@ int bench_raw_sqlite(const bench_cfg *cfg, bench_result *res)
 
 	/* 3. fetch_by_id */
 	ph = &res->ph[PH_FETCH_BY_ID];
+	bench_gate(PH_FETCH_BY_ID);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (prep(db, res, "SELECT id, email, name, age FROM users WHERE id = ?", &st) < 0)
 		goto out;
@@ -217,6 +220,7 @@ int bench_raw_sqlite(const bench_cfg *cfg, bench_result *res)
 	{
 		raw_posts c = { 0 };
 
+		bench_gate(PH_FETCH_COLLECTION);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (prep(db, res, "SELECT id, user_id, title, body FROM posts", &st) < 0)
 			goto out;
@@ -250,6 +254,7 @@ int bench_raw_sqlite(const bench_cfg *cfg, bench_result *res)
 		raw_graph g;
 
 		raw_graph_init(&g);
+		bench_gate(PH_EAGER_LOAD);
 		t0 = bench_now(), c0 = bench_cpu();
 		if (prep(db, res, "SELECT id, email, name, age FROM users WHERE id <= ? ORDER BY id", &st) < 0)
 			goto out;
@@ -310,6 +315,7 @@ eager_ok:;
 
 	/* 6. update_models */
 	ph = &res->ph[PH_UPDATE_MODELS];
+	bench_gate(PH_UPDATE_MODELS);
 	t0 = bench_now(), c0 = bench_cpu();
 	if (exec(db, res, "BEGIN") < 0 ||
 	    prep(db, res, "UPDATE users SET age = ? WHERE id = ?", &st2) < 0)
