@@ -12,12 +12,14 @@
 
 /* ---- test hook: ORM_DEBUG_KILL_AFTER (see orm/internal.h) ---- */
 
-void orm__debug_after_stmt(void)
+/* -2: the variable was not read yet; -1: off; N > 0: kill after N statements */
+atomic_long orm__debug_kill_limit = -2;
+
+/* orm__debug_after_stmt() past its test for "off" */
+void orm__debug_kill_count(void)
 {
-	/* -2: the variable was not read yet; -1: off; N > 0: kill after N statements */
-	static atomic_long limit = -2;
 	static atomic_long count;
-	long n = atomic_load_explicit(&limit, memory_order_relaxed);
+	long n = atomic_load_explicit(&orm__debug_kill_limit, memory_order_relaxed);
 
 	if (n == -2) {
 		const char *s = getenv("ORM_DEBUG_KILL_AFTER");
@@ -25,7 +27,7 @@ void orm__debug_after_stmt(void)
 		long v = s && *s ? strtol(s, &end, 10) : -1;
 		if (!end || *end || v < 1)
 			v = -1;
-		atomic_store(&limit, v);
+		atomic_store(&orm__debug_kill_limit, v);
 		n = v;
 	}
 	if (n > 0 && atomic_fetch_add(&count, 1) + 1 == n)
@@ -467,10 +469,8 @@ static void tx_lost_clear(orm_conn *conn)
 	conn->tx_lost_msg = NULL;
 }
 
-int orm__tx_check(orm_conn *conn)
+int orm__tx_lost_err(orm_conn *conn)
 {
-	if (!conn->tx_lost)
-		return 0;
 	return orm__err(conn, ORM_ECONFLICT, "the database rolled back the open transaction after an error (%s): "
 			"nothing of the transaction was kept",
 			conn->tx_lost_msg ? conn->tx_lost_msg : "out of memory");

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -139,6 +140,35 @@ struct orm_stmt {
 enum { ORM__ST_READY = 0, ORM__ST_RUNNING = 1, ORM__ST_DONE = 2 };
 
 /*
+ * The driver accessors of driver.h (orm_sys_conn_data(), orm_sys_stmt_data(),
+ * orm_sys_stmt_conn(), orm_sys_stmt_params()) as inline functions, for the
+ * drivers built into the library: the same results, without a call on
+ * every execute, fetch and reset. The exported functions stay for drivers
+ * built outside the library.
+ */
+static inline void *orm__sys_conn_data(const orm_conn *conn)
+{
+	return conn ? conn->driver_data : NULL;
+}
+
+static inline void *orm__sys_stmt_data(const orm_stmt *stmt)
+{
+	return stmt ? stmt->driver_data : NULL;
+}
+
+static inline orm_conn *orm__sys_stmt_conn(const orm_stmt *stmt)
+{
+	return stmt ? stmt->conn : NULL;
+}
+
+static inline const orm_value *orm__sys_stmt_params(const orm_stmt *stmt, int *nparams)
+{
+	if (nparams)
+		*nparams = stmt ? stmt->nparams : 0;
+	return stmt ? stmt->params : NULL;
+}
+
+/*
  * The value slot of 1-based parameter idx when a bind needs none of the
  * public binders' work (the index is in range, the statement is ready,
  * the slot holds no copy of its own), else NULL: the caller then binds
@@ -184,12 +214,23 @@ int orm__stmt_row_text(orm_stmt *stmt);
  * connection of the process), so that tests can crash a run at any point.
  * Unset (the normal case) it costs one atomic load. See tests/faults/kill.sh.
  */
-void orm__debug_after_stmt(void);
+extern atomic_long orm__debug_kill_limit; /* -2 not read yet, -1 off, N > 0 */
+void orm__debug_kill_count(void);
+static inline void orm__debug_after_stmt(void)
+{
+	if (atomic_load_explicit(&orm__debug_kill_limit, memory_order_relaxed) != -1)
+		orm__debug_kill_count();
+}
 
 /* A driver saw the database roll back the open transaction (see orm_conn.tx_lost). */
 void orm__tx_lost(orm_conn *conn, const char *why);
+/* The ORM_ECONFLICT of a statement on a connection whose transaction was lost. */
+int orm__tx_lost_err(orm_conn *conn);
 /* ORM_ECONFLICT with an explanation when the transaction was lost, else 0. */
-int orm__tx_check(orm_conn *conn);
+static inline int orm__tx_check(orm_conn *conn)
+{
+	return conn->tx_lost ? orm__tx_lost_err(conn) : 0;
+}
 
 /* orm__err_clear() when there is something to clear. */
 void orm__err_clear_set(orm_conn *conn);

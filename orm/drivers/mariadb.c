@@ -194,7 +194,7 @@ typedef struct my_stmt_data {
 
 static my_conn_data *my_cdata(const orm_conn *conn)
 {
-	return (my_conn_data *)orm_sys_conn_data(conn);
+	return (my_conn_data *)orm__sys_conn_data(conn);
 }
 
 static int my_is_space(int c)
@@ -1449,11 +1449,11 @@ static inline int my_set_bind(MYSQL_BIND *b, enum enum_field_types type, void *b
 
 static int my_bind_params(orm_stmt *stmt, my_stmt_data *s)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
 	const orm_value *params;
 	int n = 0, i, changed;
 
-	params = orm_sys_stmt_params(stmt, &n);
+	params = orm__sys_stmt_params(stmt, &n);
 	if (n != s->nparams)
 		return orm__err(conn, ORM_EINVAL, "parameter count changed (%d, prepared with %d)", n,
 				s->nparams);
@@ -1594,12 +1594,12 @@ static int my_array_grow(my_stmt_data *s, int nrows)
  */
 static int my_bind_rows(orm_stmt *stmt, my_stmt_data *s, int nrows)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
 	const orm_value *params;
 	unsigned int size = (unsigned int)nrows;
 	int n = 0, i, r;
 
-	params = orm_sys_stmt_params(stmt, &n);
+	params = orm__sys_stmt_params(stmt, &n);
 	if (n != s->nparams || n < 1)
 		return orm__err(conn, ORM_EINVAL, "parameter count changed (%d, prepared with %d)", n,
 				s->nparams);
@@ -1699,7 +1699,7 @@ static int my_unbind_rows(orm_stmt *stmt, my_stmt_data *s)
 	unsigned int zero = 0;
 
 	if (mysql_stmt_attr_set(s->st, STMT_ATTR_ARRAY_SIZE, &zero) != 0)
-		return my_report_stmt(orm_sys_stmt_conn(stmt), s->st, stmt->sql);
+		return my_report_stmt(orm__sys_stmt_conn(stmt), s->st, stmt->sql);
 	s->array = 0;
 	s->bound = 0;
 	memset(s->pbind, 0, (size_t)s->nparams * sizeof(MYSQL_BIND));
@@ -1733,7 +1733,7 @@ static void my_clear_result(my_stmt_data *s)
 /* Statement the binary protocol refuses: run it as text. */
 static int my_execute_text(orm_stmt *stmt, my_stmt_data *s)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
 	my_conn_data *d = my_cdata(conn);
 	MYSQL *my = d->my;
 	int rc;
@@ -1779,9 +1779,9 @@ static int my_execute_text(orm_stmt *stmt, my_stmt_data *s)
 
 static int my_execute(orm_stmt *stmt)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
 	my_conn_data *d = my_cdata(conn);
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 	int rc, retried = 0;
 
 	if (!d || !d->my || !s)
@@ -1895,8 +1895,8 @@ static int my_fetch_long(orm_conn *conn, my_stmt_data *s, int i)
 
 static int my_fetch(orm_stmt *stmt)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 	int rc, i, rebind = 0;
 
 	s->has_row = 0;
@@ -1946,14 +1946,14 @@ static int my_fetch(orm_stmt *stmt)
 
 static int my_column_count(orm_stmt *stmt)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	return s ? s->ncols : 0;
 }
 
 static const char *my_column_name(orm_stmt *stmt, int col)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	if (!s || col < 0 || col >= s->ncols)
 		return NULL;
@@ -2188,7 +2188,7 @@ static int my_col_value(my_stmt_data *s, int col, orm_value *out)
 /* The AUTO_INCREMENT value the statement's last execution stored (0: none). */
 static int my_stmt_insert_id(orm_stmt *stmt, int64_t *out)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	*out = s ? s->insert_id : 0;
 	return 0;
@@ -2196,8 +2196,8 @@ static int my_stmt_insert_id(orm_stmt *stmt, int64_t *out)
 
 static int my_column_value(orm_stmt *stmt, int col, orm_value *out)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	*out = orm_null();
 	if (!s || !s->has_row)
@@ -2210,12 +2210,12 @@ static int my_column_value(orm_stmt *stmt, int col, orm_value *out)
 /* The row's columns cols[0..n) into out[0..n), checked once for the row. */
 static int my_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 	size_t i;
 	int rc;
 
 	if (!s || !s->has_row)
-		return orm__err(orm_sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
+		return orm__err(orm__sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
 	for (i = 0; i < n; i++) {
 		if (cols[i] < 0)
 			continue;
@@ -2237,12 +2237,12 @@ static int my_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 static int my_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
 			   orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 	size_t i;
 	int rc;
 
 	if (!s || !s->has_row)
-		return orm__err(orm_sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
+		return orm__err(orm__sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
 	for (i = 0; i < n; i++) {
 		int col = plan[i].col;
 		char *p = (char *)dst + plan[i].offset;
@@ -2284,7 +2284,7 @@ static int my_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 /* The rows of the result, which my_execute() stores on the client. */
 static int64_t my_row_count(orm_stmt *stmt)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	if (!s || !s->has_result)
 		return -1;
@@ -2295,14 +2295,14 @@ static int64_t my_row_count(orm_stmt *stmt)
 
 static int64_t my_changes(orm_stmt *stmt)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	return s ? s->changes : 0;
 }
 
 static int my_reset(orm_stmt *stmt)
 {
-	my_stmt_data *s = orm_sys_stmt_data(stmt);
+	my_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	if (s)
 		my_clear_result(s);
@@ -2311,7 +2311,7 @@ static int my_reset(orm_stmt *stmt)
 
 static void my_finalize(orm_stmt *stmt)
 {
-	my_stmt_free_data(orm_sys_stmt_data(stmt));
+	my_stmt_free_data(orm__sys_stmt_data(stmt));
 	orm_sys_stmt_set_data(stmt, NULL);
 }
 

@@ -133,7 +133,7 @@ static void pg_notice_quiet(void *arg, const char *message)
 
 static pg_conn_data *pg_cdata(const orm_conn *conn)
 {
-	return conn ? (pg_conn_data *)orm_sys_conn_data(conn) : NULL;
+	return conn ? (pg_conn_data *)orm__sys_conn_data(conn) : NULL;
 }
 
 /* Length of s without trailing white space (libpq messages end in "\n"). */
@@ -1108,9 +1108,9 @@ static int pg_retryable(PGconn *pg, const PGresult *res)
 
 static int pg_execute(orm_stmt *stmt)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
 	pg_conn_data *d = pg_cdata(conn);
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 	const orm_value *params;
 	PGresult *res = NULL;
 	int n = 0, rc, attempt;
@@ -1120,7 +1120,7 @@ static int pg_execute(orm_stmt *stmt)
 	if (!s)
 		return orm__err(conn, ORM_EMISUSE, "statement was not prepared");
 	pg_stmt_clear_result(s);
-	params = orm_sys_stmt_params(stmt, &n);
+	params = orm__sys_stmt_params(stmt, &n);
 	if (n != s->nparams || (n && !params))
 		return orm__err(conn, ORM_EINVAL, "statement expects %d parameters, %d bound",
 				s->nparams, n);
@@ -1161,10 +1161,10 @@ static int pg_execute(orm_stmt *stmt)
 
 static int pg_fetch(orm_stmt *stmt)
 {
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	if (!s)
-		return orm__err(orm_sys_stmt_conn(stmt), ORM_EMISUSE, "statement was not prepared");
+		return orm__err(orm__sys_stmt_conn(stmt), ORM_EMISUSE, "statement was not prepared");
 	if (!s->res || PQresultStatus(s->res) != PGRES_TUPLES_OK)
 		return ORM_DONE;
 	if (s->row < s->nrows)
@@ -1179,7 +1179,7 @@ static int pg_fetch(orm_stmt *stmt)
  */
 static const PGresult *pg_column_source(orm_stmt *stmt)
 {
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 	orm_conn *conn;
 	pg_conn_data *d;
 	const orm_value *params;
@@ -1189,14 +1189,14 @@ static const PGresult *pg_column_source(orm_stmt *stmt)
 		return NULL;
 	if (s->res)
 		return s->res; /* a running statement: asked for every row read */
-	conn = orm_sys_stmt_conn(stmt);
+	conn = orm__sys_stmt_conn(stmt);
 	d = pg_cdata(conn);
 	if (!d || !d->pg)
 		return s->desc;
 	if (s->desc && s->ddl_gen == d->ddl_gen)
 		return s->desc;
 	if (!s->prepared || s->ddl_gen != d->ddl_gen) {
-		params = orm_sys_stmt_params(stmt, &n);
+		params = orm__sys_stmt_params(stmt, &n);
 		for (i = 0; i < s->nparams; i++)
 			s->wtypes[i] = (params && i < n) ? pg_want_oid(s, i, &params[i])
 							 : (s->force_text[i] ? PGOID_TEXT : 0);
@@ -1459,8 +1459,8 @@ static int pg_value_of(orm_conn *conn, pg_stmt_data *s, int col, const char *v, 
 
 static int pg_column_value(orm_stmt *stmt, int col, orm_value *out)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	if (!out)
 		return ORM_EINVAL;
@@ -1480,8 +1480,8 @@ static int pg_column_value(orm_stmt *stmt, int col, orm_value *out)
  * pg_column_value() once for the row, the range per column. */
 static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
 {
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 	const PGresult *res;
 	size_t i;
 	int rc, row, nf;
@@ -1521,13 +1521,13 @@ static int pg_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value
 static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
 			   orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow)
 {
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 	const PGresult *res;
 	size_t i;
 	int rc, row, nf;
 
 	if (!s || !s->res || s->row < 0 || s->row >= s->nrows)
-		return orm__err(orm_sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
+		return orm__err(orm__sys_stmt_conn(stmt), ORM_EINVAL, "no current row");
 	res = s->res;
 	row = s->row;
 	nf = PQnfields(res);
@@ -1537,7 +1537,7 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 		if (nf > s->ftype_cap) {
 			Oid *ft = orm__realloc(s->ftype, (size_t)nf * sizeof(*ft));
 			if (!ft)
-				return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+				return orm__err(orm__sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
 			s->ftype = ft;
 			s->ftype_cap = nf;
 		}
@@ -1595,7 +1595,7 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 		default:
 			break;
 		}
-		if ((rc = pg_value_of(orm_sys_stmt_conn(stmt), s, col, v, (size_t)PQgetlength(res, row, col),
+		if ((rc = pg_value_of(orm__sys_stmt_conn(stmt), s, col, v, (size_t)PQgetlength(res, row, col),
 				      &out[i])) < 0)
 			return rc;
 		slow[i / 64] |= (uint64_t)1 << (i % 64);
@@ -1606,20 +1606,20 @@ static int pg_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t 
 /* The rows of the result: PQexecPrepared() buffers them all. */
 static int64_t pg_row_count(orm_stmt *stmt)
 {
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 
 	return s && s->res && PQresultStatus(s->res) == PGRES_TUPLES_OK ? (int64_t)s->nrows : -1;
 }
 
 static int64_t pg_stmt_changes(orm_stmt *stmt)
 {
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 	return s ? s->changes : 0;
 }
 
 static int pg_reset(orm_stmt *stmt)
 {
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
 	if (s)
 		pg_stmt_clear_result(s);
 	return 0;
@@ -1627,8 +1627,8 @@ static int pg_reset(orm_stmt *stmt)
 
 static void pg_finalize(orm_stmt *stmt)
 {
-	pg_stmt_data *s = orm_sys_stmt_data(stmt);
-	pg_conn_data *d = pg_cdata(orm_sys_stmt_conn(stmt));
+	pg_stmt_data *s = orm__sys_stmt_data(stmt);
+	pg_conn_data *d = pg_cdata(orm__sys_stmt_conn(stmt));
 
 	if (!s)
 		return;

@@ -38,7 +38,7 @@ struct sqlite_stmt {
 
 static sqlite3 *conn_db(orm_conn *conn)
 {
-	return (sqlite3 *)orm_sys_conn_data(conn);
+	return (sqlite3 *)orm__sys_conn_data(conn);
 }
 
 /* ---- errors ---- */
@@ -541,8 +541,8 @@ static ORM__COLD int bind_failed(orm_conn *conn, int rc, int i)
 
 static int sqlite_execute(orm_stmt *stmt)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
-	orm_conn *conn = orm_sys_stmt_conn(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
+	orm_conn *conn = orm__sys_stmt_conn(stmt);
 	const orm_value *params;
 	int n, i, rc = SQLITE_OK;
 
@@ -551,7 +551,7 @@ static int sqlite_execute(orm_stmt *stmt)
 		ss->needs_reset = 0;
 	}
 	ss->stepped = 0;
-	params = orm_sys_stmt_params(stmt, &n);
+	params = orm__sys_stmt_params(stmt, &n);
 	if (n > ss->nbind)
 		n = ss->nbind;
 	for (i = 0; i < n && rc == SQLITE_OK; i++) {
@@ -576,7 +576,7 @@ static int sqlite_execute(orm_stmt *stmt)
 
 static int sqlite_fetch(orm_stmt *stmt)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
 	orm_conn *conn;
 	sqlite3 *db;
 	int rc;
@@ -585,7 +585,7 @@ static int sqlite_fetch(orm_stmt *stmt)
 	rc = sqlite3_step(ss->st);
 	if (rc == SQLITE_ROW && ss->stepped)
 		return ORM_ROW; /* a row after the first: the path every row takes */
-	conn = orm_sys_stmt_conn(stmt);
+	conn = orm__sys_stmt_conn(stmt);
 	db = conn_db(conn);
 	if ((rc == SQLITE_ROW || rc == SQLITE_DONE) &&
 	    sqlite3_stmt_status(ss->st, SQLITE_STMTSTATUS_REPREPARE, 0) != ss->reprepared &&
@@ -605,14 +605,14 @@ static int sqlite_fetch(orm_stmt *stmt)
 
 static int sqlite_column_count(orm_stmt *stmt)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
 
 	return ss ? ss->ncols : 0;
 }
 
 static const char *sqlite_column_name(orm_stmt *stmt, int col)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
 
 	return sqlite3_column_name(ss->st, col);
 }
@@ -699,7 +699,7 @@ static int canonical_text(struct sqlite_stmt *ss, orm_stmt *stmt, int col, orm_t
 		return 0;
 	orm_buf_clear(b);
 	if (orm_buf_put(b, tmp, n) < 0)
-		return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+		return orm__err(orm__sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
 	out->u.s.ptr = b->ptr;
 	out->u.s.len = b->size;
 	return 0;
@@ -743,7 +743,7 @@ static int column_convert(struct sqlite_stmt *ss, orm_stmt *stmt, int col, sqlit
 			real_to_decimal(ss->numbuf, sizeof(ss->numbuf), sqlite3_value_double(val));
 			orm_buf_clear(b);
 			if (orm_buf_puts(b, ss->numbuf) < 0)
-				return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+				return orm__err(orm__sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
 			out->type = ORM_TYPE_DECIMAL;
 			out->u.s.ptr = b->ptr;
 			out->u.s.len = b->size;
@@ -759,7 +759,7 @@ static int column_convert(struct sqlite_stmt *ss, orm_stmt *stmt, int col, sqlit
 				int r = orm__decimal_rescale(out->u.s.ptr, out->u.s.len,
 							     ss->scales[col], b);
 				if (r == ORM_ENOMEM)
-					return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+					return orm__err(orm__sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
 				if (r == 0) {
 					out->u.s.ptr = b->ptr;
 					out->u.s.len = b->size;
@@ -814,7 +814,7 @@ static int column_convert(struct sqlite_stmt *ss, orm_stmt *stmt, int col, sqlit
 		out->u.s.len = (size_t)sqlite3_value_bytes(val);
 		out->u.s.ptr = t ? (const char *)t : "";
 		if (!t && sqlite3_errcode(sqlite3_db_handle(st)) == SQLITE_NOMEM)
-			return orm__err(orm_sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
+			return orm__err(orm__sys_stmt_conn(stmt), ORM_ENOMEM, "out of memory");
 		return 0;
 	}
 	}
@@ -855,7 +855,7 @@ static inline int column_fast(const orm_type *hints, int col, sqlite3_value *val
  */
 static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_value *out)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
 	sqlite3_stmt *st = ss->st;
 	const orm_type *hints = ss->hints;
 	unsigned ncols = (unsigned)ss->ncols;
@@ -889,7 +889,7 @@ static int sqlite_column_values(orm_stmt *stmt, const int *cols, size_t n, orm_v
 static int sqlite_column_store(orm_stmt *stmt, const orm_sys_colstore *plan, size_t n, void *dst,
 			       orm_sys_copy_fn copy, void *ctx, orm_value *out, uint64_t *slow)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
 	sqlite3_stmt *st = ss->st;
 	const orm_type *hints = ss->hints;
 	unsigned ncols = (unsigned)ss->ncols;
@@ -952,14 +952,14 @@ static int sqlite_column_value(orm_stmt *stmt, int col, orm_value *out)
 
 static int64_t sqlite_changes(orm_stmt *stmt)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
 
 	return ss ? ss->changes : 0;
 }
 
 static int sqlite_reset(orm_stmt *stmt)
 {
-	struct sqlite_stmt *ss = orm_sys_stmt_data(stmt);
+	struct sqlite_stmt *ss = orm__sys_stmt_data(stmt);
 
 	if (ss && ss->st && ss->needs_reset) {
 		sqlite3_reset(ss->st); /* returns the last step's error again: already reported */
@@ -972,7 +972,7 @@ static int sqlite_reset(orm_stmt *stmt)
 
 static void sqlite_finalize(orm_stmt *stmt)
 {
-	stmt_data_free(orm_sys_stmt_data(stmt));
+	stmt_data_free(orm__sys_stmt_data(stmt));
 	orm_sys_stmt_set_data(stmt, NULL);
 }
 
