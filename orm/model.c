@@ -2060,81 +2060,115 @@ int orm__mdl_colmap(orm_stmt *st, const orm_model *m, int by_name, int with_pivo
  * single key field when the caller has just stored a key there (not
  * NULL), so that its check and the key loops are skipped; else -1.
  */
-static int model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_query *q, int pk)
+/*
+ * The statement of a fetch by key whose SELECT text is not in the model
+ * statement cache yet (out of line, as insert_sql_prepare()).
+ */
+static ORM__NOINLINE int fetch_sql_prepare(orm_stmt **st, orm_conn *conn, const orm_model *m,
+					   const struct msql_key *key, const void *obj)
+{
+	struct orm__sqlb b;
+	int rc;
+
+	orm__sqlb_init(&b);
+	select_head(&b, orm_conn_dialect(conn), m);
+	if ((rc = where_pk(conn, &b, m, obj, "orm_model_fetch")) < 0) {
+		orm__sqlb_dispose(&b);
+		return rc;
+	}
+	return keep_and_prepare(st, conn, m, key, &b, "fetch");
+}
+
+/* The error of a fetch that found no row (q: the query, else obj's key). */
+static ORM__COLD int fetch_not_found(orm_conn *conn, const orm_model *m, const void *obj,
+				     const orm_query *q)
+{
+	char key[256];
+
+	if (q)
+		return orm__err(conn, ORM_ENOTFOUND, "model %s: the query found no row in %s", mname(m),
+				m->table);
+	describe_key(m, obj, key, sizeof(key));
+	return orm__err(conn, ORM_ENOTFOUND, "model %s: no row in %s with %s", mname(m), m->table, key);
+}
+
+/* Step st (bound) and read its row into obj: 0, ENOTFOUND, or an error. */
+static int fetch_row(orm_stmt *st, orm_conn *conn, const orm_model *m, void *obj, const orm_query *q,
+		     int user_sel)
 {
 	int colmap[ORM_MODEL_MAX_FIELDS];
-	struct orm__sqlb b;
+	int rc = orm_stmt_step(st);
+
+	if (rc == ORM_ROW) {
+		orm__mdl_colmap(st, m, user_sel, 0, colmap);
+		return (rc = fetch_into(st, m, obj, colmap)) < 0 ? rc : 0;
+	}
+	if (rc == ORM_DONE)
+		return fetch_not_found(conn, m, obj, q);
+	orm__mdl_fail(conn, m, rc, "fetch");
+	return rc;
+}
+
+/* orm_model_fetch() and orm_model_find() by obj's key (pk: the key field
+ * already stored in obj, or -1 for every key field, checked here). */
+static int model_fetch_key(void *obj, orm_conn *conn, const orm_model *m, int pk)
+{
+	struct orm__msql *hit;
+	struct msql_key fkey;
+	orm_stmt *st = NULL;
+	int rc;
+
+	orm__msql_key(&fkey, m, MSQL_FETCH, NULL, 0, NULL, 0);
+	if ((hit = orm__msql_find(conn, &fkey)) != NULL) {
+		if (pk < 0 && (rc = where_pk(conn, NULL, m, obj, "orm_model_fetch")) < 0)
+			return rc;
+		if ((rc = orm__msql_prepare(&st, conn, hit, NULL)) < 0)
+			goto fail;
+	} else if ((rc = fetch_sql_prepare(&st, conn, m, &fkey, obj)) < 0) {
+		return rc; /* reported */
+	}
+	if ((rc = pk >= 0 ? orm__mdl_bind_field(st, 1, m, (size_t)pk, obj) : bind_pk(st, 1, m, obj)) < 0)
+		goto fail;
+	rc = fetch_row(st, conn, m, obj, NULL, 0);
+	goto out;
+fail:
+	orm__mdl_fail(conn, m, rc, "fetch");
+out:
+	orm_stmt_free(st);
+	return rc;
+}
+
+static int model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_query *q, int pk)
+{
 	orm_stmt *st = NULL;
 	orm_buf sql = ORM_BUF_INIT;
 	orm_query *base = NULL;
 	void *palloc = NULL;
 	const orm_value *params = NULL;
 	int rc, nparams = 0, user_sel = 0;
-	char key[256];
 
-	orm__sqlb_init(&b);
-	if (!q) {
-		struct orm__msql *hit;
-		struct msql_key fkey;
-
-		orm__msql_key(&fkey, m, MSQL_FETCH, NULL, 0, NULL, 0);
-		if ((hit = orm__msql_find(conn, &fkey)) != NULL) {
-			if (pk < 0 && (rc = where_pk(conn, NULL, m, obj, "orm_model_fetch")) < 0)
-				goto out;
-		} else {
-			select_head(&b, orm_conn_dialect(conn), m);
-			if ((rc = where_pk(conn, &b, m, obj, "orm_model_fetch")) < 0)
-				goto out;
-			if (b.oom) {
-				rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-				goto out;
-			}
-			orm__msql_add(conn, &fkey, b.p);
-		}
-		if ((rc = orm__msql_prepare(&st, conn, hit, b.p)) < 0 ||
-		    (rc = pk >= 0 ? orm__mdl_bind_field(st, 1, m, (size_t)pk, obj) : bind_pk(st, 1, m, obj)) < 0)
-			goto fail;
-	} else {
-		base = orm_query_new(m->table);
-		if (!base || orm__mdl_select_fields(base, m, orm__mdl_qualifier(m, q)) < 0) {
-			rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
-			goto out;
-		}
-		rc = orm__mdl_compile(conn, base, NULL, q, ORM__MQ_USER_SELECT | ORM__MQ_LIMIT1, ORM__MQ_KEEP,
-				      ORM__MQ_KEEP, &sql, &params, &nparams, &palloc, &user_sel);
-		if (rc < 0)
-			goto out;
-		if ((rc = orm_prepare(&st, conn, sql.ptr)) < 0 ||
-		    (rc = orm_bind_values(st, params, nparams, ORM_BIND_STATIC)) < 0)
-			goto fail;
+	if (!q)
+		return model_fetch_key(obj, conn, m, pk);
+	base = orm_query_new(m->table);
+	if (!base || orm__mdl_select_fields(base, m, orm__mdl_qualifier(m, q)) < 0) {
+		rc = orm__err(conn, ORM_ENOMEM, "model %s: out of memory", mname(m));
+		goto out;
 	}
-	rc = orm_stmt_step(st);
-	if (rc == ORM_ROW) {
-		orm__mdl_colmap(st, m, user_sel, 0, colmap);
-		if ((rc = fetch_into(st, m, obj, colmap)) < 0)
-			goto out;
-		rc = 0;
-	} else if (rc == ORM_DONE) {
-		if (q) {
-			rc = orm__err(conn, ORM_ENOTFOUND, "model %s: the query found no row in %s", mname(m),
-				      m->table);
-		} else {
-			describe_key(m, obj, key, sizeof(key));
-			rc = orm__err(conn, ORM_ENOTFOUND, "model %s: no row in %s with %s", mname(m),
-				      m->table, key);
-		}
-	} else {
-		goto fail;
+	rc = orm__mdl_compile(conn, base, NULL, q, ORM__MQ_USER_SELECT | ORM__MQ_LIMIT1, ORM__MQ_KEEP,
+			      ORM__MQ_KEEP, &sql, &params, &nparams, &palloc, &user_sel);
+	if (rc < 0)
+		goto out;
+	if ((rc = orm_prepare(&st, conn, sql.ptr)) < 0 ||
+	    (rc = orm_bind_values(st, params, nparams, ORM_BIND_STATIC)) < 0) {
+		orm__mdl_fail(conn, m, rc, "fetch");
+		goto out;
 	}
-	goto out;
-fail:
-	orm__mdl_fail(conn, m, rc, "fetch");
+	rc = fetch_row(st, conn, m, obj, q, user_sel);
 out:
 	orm_stmt_free(st);
 	orm__free(palloc);
 	orm_buf_dispose(&sql);
 	orm_query_free(base);
-	orm__sqlb_dispose(&b);
 	return rc;
 }
 

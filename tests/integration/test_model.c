@@ -593,6 +593,7 @@ static void test_fetch_not_found(void **state)
 	q = orm_query_new("mdl_users");
 	orm_query_where(q, "email", "=", orm_text("nobody@example.com"));
 	assert_orm_rc(db, orm_model_fetch(&u, db, &user_model, q), ORM_ENOTFOUND);
+	assert_non_null(strstr(orm_conn_errmsg(db), "the query found no row in mdl_users"));
 	orm_query_free(q);
 
 	/* update / destroy of a row that does not exist */
@@ -600,6 +601,8 @@ static void test_fetch_not_found(void **state)
 	u.orm.flags |= ORM_STATE_PERSISTED;
 	assert_orm_ok(db, ORM_MODEL_SET_TEXT(&user_model, &u, email, "x@example.com"));
 	assert_orm_rc(db, orm_model_save(&u, db, &user_model), ORM_ENOTFOUND);
+	assert_non_null(strstr(orm_conn_errmsg(db), "to update"));
+	assert_non_null(strstr(orm_conn_errmsg(db), "424242"));
 	assert_orm_rc(db, orm_model_destroy(&u, db, &user_model), ORM_ENOTFOUND);
 	orm_model_clear(&u, &user_model);
 }
