@@ -84,6 +84,15 @@ uint64_t bench_str_sum(const char *s, size_t len)
 	return (uint64_t)len * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[len - 1];
 }
 
+char *bench_sqlite_path(const char *url)
+{
+	const char *p = url + strlen("sqlite:");
+
+	if (!strncmp(p, "//", 2))
+		p += 2;
+	return strndup(p, strcspn(p, "?"));
+}
+
 struct bench_chunk {
 	struct bench_chunk *next;
 	size_t used, cap;
@@ -906,10 +915,8 @@ static int run_scale(const bench_cfg *cfg, orm_dialect d, int reps, bench_summar
 	}
 	for (r = 0; r < reps; r++) {
 		bench_result res[2];
-
-		int k;
-
 		long kb[2] = { 0, 0 };
+		int k;
 
 		/* alternate which side goes first, so that neither always meets
 		 * the server's after-effects (checkpoints, vacuum) of the other */
@@ -1221,12 +1228,9 @@ int main(int argc, char **argv)
 			drop_schema(db);
 		orm_close(db);
 		if (d == ORM_DIALECT_SQLITE) { /* the file this run made */
-			const char *f = rawurl + strlen("sqlite:");
-			char *path;
+			char *path = bench_sqlite_path(rawurl);
 
-			if (!strncmp(f, "//", 2))
-				f += 2;
-			if ((path = strndup(f, strcspn(f, "?"))) != NULL)
+			if (path)
 				remove(path);
 			free(path);
 		}

@@ -73,6 +73,9 @@ int bench_fail(bench_result *res, const char *fmt, ...)
 /* string checksum: length plus the first and last byte */
 uint64_t bench_str_sum(const char *s, size_t len);
 
+/* "sqlite:PATH", "sqlite://PATH" -> PATH (options dropped), malloc'd; NULL: out of memory */
+char *bench_sqlite_path(const char *url);
+
 /* a bump allocator for strings kept for the life of a phase */
 typedef struct bench_arena {
 	struct bench_chunk *head;

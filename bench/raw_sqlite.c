@@ -35,23 +35,11 @@ static const char *col_text(sqlite3_stmt *st, int i, size_t *len)
 	return s;
 }
 
-/* "sqlite:PATH", "sqlite://PATH" -> PATH (options dropped) */
-static char *sqlite_path(const char *url)
-{
-	const char *p = url + strlen("sqlite:");
-	size_t n;
-
-	if (!strncmp(p, "//", 2))
-		p += 2;
-	n = strcspn(p, "?");
-	return strndup(p, n);
-}
-
 int bench_raw_sqlite(const bench_cfg *cfg, bench_result *res)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL, *st2 = NULL;
-	char *path = sqlite_path(cfg->url), *sql = NULL;
+	char *path = bench_sqlite_path(cfg->url), *sql = NULL;
 	int64_t i, U = cfg->U, P = cfg->P, T = cfg->T;
 	int64_t *ids = NULL;
 	bench_phase *ph;

@@ -201,7 +201,7 @@ const char *orm_conn_errmsg(const orm_conn *conn)
 
 void *orm_sys_conn_data(const orm_conn *conn)
 {
-	return conn ? conn->driver_data : NULL;
+	return orm__sys_conn_data(conn);
 }
 
 void orm_sys_conn_set_data(orm_conn *conn, void *data)
@@ -212,7 +212,7 @@ void orm_sys_conn_set_data(orm_conn *conn, void *data)
 
 void *orm_sys_stmt_data(const orm_stmt *stmt)
 {
-	return stmt ? stmt->driver_data : NULL;
+	return orm__sys_stmt_data(stmt);
 }
 
 void orm_sys_stmt_set_data(orm_stmt *stmt, void *data)
@@ -223,19 +223,12 @@ void orm_sys_stmt_set_data(orm_stmt *stmt, void *data)
 
 orm_conn *orm_sys_stmt_conn(const orm_stmt *stmt)
 {
-	return stmt ? stmt->conn : NULL;
+	return orm__sys_stmt_conn(stmt);
 }
 
 const orm_value *orm_sys_stmt_params(const orm_stmt *stmt, int *nparams)
 {
-	if (!stmt) {
-		if (nparams)
-			*nparams = 0;
-		return NULL;
-	}
-	if (nparams)
-		*nparams = stmt->nparams;
-	return stmt->params;
+	return orm__sys_stmt_params(stmt, nparams);
 }
 
 int orm__conn_array_rows(orm_conn *conn)

@@ -831,8 +831,8 @@ int orm_model_set_text_at(void *obj, const orm_model *m, size_t offset, const ch
 		return ORM_EINVAL;
 	if (s && m->fields[i].ctype == ORM_CT_STR)
 		return set_str(m, (size_t)i, obj, s);
-	if (m->fields[i].ctype != ORM_CT_CHARS && m->fields[i].ctype != ORM_CT_VALUE &&
-	    m->fields[i].ctype != ORM_CT_STR)
+	if (m->fields[i].ctype != ORM_CT_STR && m->fields[i].ctype != ORM_CT_CHARS &&
+	    m->fields[i].ctype != ORM_CT_VALUE)
 		return ORM_EINVAL;
 	v = s ? orm_text(s) : orm_null();
 	if (s && m->fields[i].ctype == ORM_CT_VALUE && is_text_type(m->fields[i].type))
@@ -1709,7 +1709,6 @@ static void describe_key(const orm_model *m, const void *obj, char *out, size_t 
 	}
 }
 
-/* orm_model_update() past its argument checks (orm_model_save made them). */
 /*
  * The statement of an update whose text is not in the model statement
  * cache yet (out of line, as insert_sql_prepare()): UPDATE t SET a = ?, ...
@@ -1756,6 +1755,7 @@ static ORM__COLD int update_not_found(orm_conn *conn, const orm_model *m, const 
 			m->table, key);
 }
 
+/* orm_model_update() past its argument checks (orm_model_save made them). */
 static int model_update(void *obj, orm_conn *conn, const orm_model *m)
 {
 	int all[ORM_MODEL_MAX_FIELDS], dset[ORM_MODEL_MAX_FIELDS], pks[ORM_MODEL_MAX_FIELDS];
@@ -2056,11 +2056,6 @@ int orm__mdl_colmap(orm_stmt *st, const orm_model *m, int by_name, int with_pivo
 }
 
 /*
- * orm_model_fetch() after its argument checks. pk: the index of the
- * single key field when the caller has just stored a key there (not
- * NULL), so that its check and the key loops are skipped; else -1.
- */
-/*
  * The statement of a fetch by key whose SELECT text is not in the model
  * statement cache yet (out of line, as insert_sql_prepare()).
  */
@@ -2138,6 +2133,11 @@ out:
 	return rc;
 }
 
+/*
+ * orm_model_fetch() after its argument checks. pk: the index of the
+ * single key field when the caller has just stored a key there (not
+ * NULL), so that its check and the key loops are skipped; else -1.
+ */
 static int model_fetch(void *obj, orm_conn *conn, const orm_model *m, const orm_query *q, int pk)
 {
 	orm_stmt *st = NULL;

@@ -151,8 +151,9 @@ typedef struct orm_driver {
 	 * request (orm_sys_stmt_rows(); the values are row after row in
 	 * orm_sys_stmt_params()), with the rows any of them return in one
 	 * result. The core binds such rows only when each parameter's
-	 * non-NULL values have one type over them. Optional (NULL or 1: one row per execute). MariaDB: array
-	 * binding, when the server supports bulk operations.
+	 * non-NULL values have one type over them. Optional (NULL or 1: one
+	 * row per execute). MariaDB: array binding, when the server supports
+	 * bulk operations.
 	 */
 	int (*array_rows)(orm_conn *conn);
 } orm_driver;
